@@ -1,0 +1,80 @@
+"""Wiring: the PTB Application, its handlers, the scheduler job that drives the outbox and the
+daily sweeps. The same wiring serves production, the tests and the demo."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+
+import handlers
+from bot.config import Config
+from bot.services.container import Services
+from bot.updates import OrderedUpdateProcessor
+from handlers.context import BotContext
+from handlers.menu import publish_commands
+from handlers.sender import TelegramNotifier
+
+log = logging.getLogger(__name__)
+
+TICK_JOB = "officebot-tick"
+
+
+def build_application(
+    config: Config,
+    services: Services,
+    *,
+    token: str | None = None,
+    base_url: str | None = None,
+    base_file_url: str | None = None,
+    run_scheduler: bool = True,
+    processor: OrderedUpdateProcessor | None = None,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    builder = (
+        ApplicationBuilder()
+        .token(token or config.telegram.token)
+        .base_url(base_url or config.telegram.api_base_url)
+        .base_file_url(base_file_url or config.telegram.file_base_url)
+        .context_types(ContextTypes(context=BotContext))
+        .defaults(Defaults(tzinfo=config.tz))
+        # Paces every send to Telegram's limits and retries a 429 after its retry_after.
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(processor or OrderedUpdateProcessor())
+        .post_init(prepare)
+        .post_shutdown(_post_shutdown)
+    )
+    app = builder.build()
+    app.bot_data["services"] = services
+    app.bot_data["run_scheduler"] = run_scheduler
+    services.attach_notifier(TelegramNotifier(app.bot))
+    handlers.register_all(app)
+    return app
+
+
+async def prepare(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """After initialize(), before start(): run_polling calls it as post_init; the sandbox
+    calls it itself."""
+    services: Services = app.bot_data["services"]
+    await services.load()
+    services.people.bot_username = app.bot.username
+    await publish_commands(app.bot)
+    if app.bot_data.get("run_scheduler") and app.job_queue is not None:
+        app.job_queue.run_repeating(
+            _tick, interval=services.config.outbox.dispatch_interval.total_seconds(),
+            first=0.5, name=TICK_JOB,
+            job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+        )
+
+
+async def _post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    services: Services = app.bot_data["services"]
+    await services.db.dispose()
+
+
+async def _tick(context: BotContext) -> None:
+    try:
+        await context.services.tick()
+    except Exception:
+        # One failed tick (database busy, network down) must not stop the next ones.
+        log.exception("scheduler tick failed")

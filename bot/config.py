@@ -1,0 +1,266 @@
+"""Configuration: one TOML file, validated before anything else runs.
+
+A bad value names its key and the line it sits on, so an office admin can fix it without
+reading Python. Loading never touches the database.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_CONFIG_PATH = "config.toml"
+TELEGRAM_API = "https://api.telegram.org/bot"
+TELEGRAM_FILES = "https://api.telegram.org/file/bot"
+LANGUAGES = ("zh", "en")
+
+
+class ConfigError(Exception):
+    """A config problem, phrased for the person editing the file."""
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    start: time
+    end: time
+
+    def contains(self, t: time) -> bool:
+        if self.start <= self.end:
+            return self.start <= t < self.end
+        return t >= self.start or t < self.end  # the window wraps past midnight
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    token: str = ""
+    api_base_url: str = TELEGRAM_API
+    file_base_url: str = TELEGRAM_FILES
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    url: str = "sqlite+aiosqlite:///data/officebot.db"
+
+
+@dataclass(frozen=True)
+class InviteConfig:
+    ttl: timedelta = timedelta(hours=72)
+
+
+@dataclass(frozen=True)
+class OutboxConfig:
+    dispatch_interval: timedelta = timedelta(seconds=5)
+    batch_size: int = 50
+    max_attempts: int = 5
+    retry_base: timedelta = timedelta(seconds=30)
+    stale_after: timedelta = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    database_url: str = "sqlite+aiosqlite:///data/demo.db"
+    start: str = ""  # ISO local time the demo clock starts at; empty means now
+
+
+@dataclass(frozen=True)
+class Config:
+    telegram: TelegramConfig = field(default_factory=TelegramConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    timezone: str = "Asia/Shanghai"
+    language: str = "zh"
+    admins: tuple[int, ...] = ()
+    quiet_hours: QuietHours | None = QuietHours(time(22, 0), time(7, 0))
+    invites: InviteConfig = field(default_factory=InviteConfig)
+    outbox: OutboxConfig = field(default_factory=OutboxConfig)
+    demo: DemoConfig = field(default_factory=DemoConfig)
+    source: str = "<defaults>"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class _Reader:
+    """Walks the parsed TOML, remembering which keys it used and where each one was written."""
+
+    def __init__(self, data: dict[str, Any], text: str, path: str) -> None:
+        self.data = data
+        self.lines = text.splitlines()
+        self.path = path
+        self.used: set[str] = set()
+
+    def line_of(self, dotted: str) -> int | None:
+        *sections, key = dotted.split(".")
+        want = ".".join(sections)
+        current = ""
+        pattern = re.compile(rf"^\s*(\"?){re.escape(key)}\1\s*=")
+        for number, line in enumerate(self.lines, start=1):
+            header = re.match(r"^\s*\[([^\]]+)\]\s*(#.*)?$", line)
+            if header:
+                current = header.group(1).strip()
+                continue
+            if current == want and pattern.match(line):
+                return number
+        return None
+
+    def fail(self, dotted: str, message: str) -> ConfigError:
+        line = self.line_of(dotted)
+        where = f"{self.path}, line {line}" if line else self.path
+        return ConfigError(f"{where}: {dotted}: {message}")
+
+    def get(self, dotted: str, default: Any = None) -> Any:
+        self.used.add(dotted)
+        node: Any = self.data
+        for part in dotted.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+    def string(self, dotted: str, default: str) -> str:
+        value = self.get(dotted, default)
+        if not isinstance(value, str):
+            raise self.fail(dotted, f"must be a string in quotes, got {value!r}")
+        return value
+
+    def integer(self, dotted: str, default: int, minimum: int = 0) -> int:
+        value = self.get(dotted, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(dotted, f"must be a whole number, got {value!r}")
+        if value < minimum:
+            raise self.fail(dotted, f"must be at least {minimum}, got {value}")
+        return value
+
+    def seconds(self, dotted: str, default: timedelta, minimum: float = 0) -> timedelta:
+        value = self.get(dotted, default.total_seconds())
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(dotted, f"must be a number of seconds, got {value!r}")
+        if value < minimum:
+            raise self.fail(dotted, f"must be at least {minimum}, got {value}")
+        return timedelta(seconds=value)
+
+    def hours(self, dotted: str, default: timedelta, minimum: float = 0) -> timedelta:
+        value = self.get(dotted, default.total_seconds() / 3600)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(dotted, f"must be a number of hours, got {value!r}")
+        if value < minimum:
+            raise self.fail(dotted, f"must be at least {minimum}, got {value}")
+        return timedelta(hours=value)
+
+    def clock_time(self, dotted: str, value: str) -> time:
+        match = re.fullmatch(r"(\d{1,2}):(\d{2})", value.strip())
+        if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+            raise self.fail(dotted, f"must be a time like \"07:30\", got {value!r}")
+        return time(int(match.group(1)), int(match.group(2)))
+
+    def unknown_keys(self) -> list[str]:
+        found: list[str] = []
+
+        def walk(node: dict[str, Any], prefix: str) -> None:
+            for key, value in node.items():
+                dotted = f"{prefix}{key}"
+                if isinstance(value, dict):
+                    walk(value, dotted + ".")
+                elif dotted not in self.used:
+                    found.append(dotted)
+
+        walk(self.data, "")
+        return found
+
+
+def parse_config(text: str, path: str = "<string>") -> Config:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    r = _Reader(data, text, path)
+
+    zone = r.string("timezone", "Asia/Shanghai")
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise r.fail("timezone", f"unknown time zone {zone!r} (e.g. \"Asia/Shanghai\")") from exc
+
+    language = r.string("language", "zh")
+    if language not in LANGUAGES:
+        raise r.fail("language", f"must be one of {', '.join(LANGUAGES)}, got {language!r}")
+
+    admins_raw = r.get("admins", [])
+    if not isinstance(admins_raw, list) or not all(
+        isinstance(a, int) and not isinstance(a, bool) and a > 0 for a in admins_raw
+    ):
+        raise r.fail("admins", "must be a list of Telegram user ids, e.g. [123456789]")
+
+    quiet_raw = r.string("quiet_hours", "22:00-07:00")
+    quiet: QuietHours | None = None
+    if quiet_raw.strip():
+        parts = quiet_raw.split("-")
+        if len(parts) != 2:
+            raise r.fail("quiet_hours", f'must look like "22:00-07:00" or "", got {quiet_raw!r}')
+        start, end = (r.clock_time("quiet_hours", part) for part in parts)
+        quiet = QuietHours(start, end)
+
+    token = r.string("telegram.token", "") or os.environ.get("OFFICEBOT_TOKEN", "")
+    if token and not re.fullmatch(r"\d+:[A-Za-z0-9_-]+", token):
+        raise r.fail("telegram.token", "does not look like a bot token (digits:letters)")
+    api = r.string("telegram.api_base_url", TELEGRAM_API)
+    files = r.string("telegram.file_base_url", TELEGRAM_FILES)
+    for key, url in (("telegram.api_base_url", api), ("telegram.file_base_url", files)):
+        if not re.match(r"https?://", url):
+            raise r.fail(key, f"must start with http:// or https://, got {url!r}")
+
+    db_url = r.string("database.url", DatabaseConfig.url)
+    if not re.match(r"(sqlite\+aiosqlite|postgresql\+asyncpg)://", db_url):
+        raise r.fail(
+            "database.url",
+            "must start with sqlite+aiosqlite:// or postgresql+asyncpg://",
+        )
+
+    config = Config(
+        telegram=TelegramConfig(token=token, api_base_url=api, file_base_url=files),
+        database=DatabaseConfig(url=db_url),
+        timezone=zone,
+        language=language,
+        admins=tuple(admins_raw),
+        quiet_hours=quiet,
+        invites=InviteConfig(ttl=r.hours("invites.ttl_hours", InviteConfig.ttl, minimum=0.1)),
+        outbox=OutboxConfig(
+            dispatch_interval=r.seconds(
+                "outbox.dispatch_interval_seconds", OutboxConfig.dispatch_interval, minimum=0.1
+            ),
+            batch_size=r.integer("outbox.batch_size", OutboxConfig.batch_size, minimum=1),
+            max_attempts=r.integer("outbox.max_attempts", OutboxConfig.max_attempts, minimum=1),
+            retry_base=r.seconds("outbox.retry_base_seconds", OutboxConfig.retry_base, minimum=1),
+            stale_after=r.hours("outbox.stale_after_hours", OutboxConfig.stale_after, minimum=0.1),
+        ),
+        demo=DemoConfig(
+            database_url=r.string("demo.database_url", DemoConfig.database_url),
+            start=r.string("demo.start", ""),
+        ),
+        source=path,
+    )
+    unknown = r.unknown_keys()
+    if unknown:
+        raise r.fail(unknown[0], "unknown key (a typo? see config.example.toml)")
+    return config
+
+
+def load_config(path: str | os.PathLike[str] | None = None, *, required: bool = False) -> Config:
+    """Read the config file. A missing default file means defaults; a missing named one fails."""
+    chosen = path or os.environ.get("OFFICEBOT_CONFIG") or DEFAULT_CONFIG_PATH
+    file = Path(chosen)
+    if not file.exists():
+        if required or path is not None or os.environ.get("OFFICEBOT_CONFIG"):
+            raise ConfigError(f"{file}: config file not found (copy config.example.toml)")
+        return parse_config("", path=f"{file} (not found, using defaults)")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: cannot read: {exc}") from exc
+    return parse_config(text, path=str(file))

@@ -1,0 +1,64 @@
+"""A small township office for the demo: departments and ten people covering every role,
+all registered with emulator accounts, plus one person still waiting for an invite."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.services import audit
+from bot.services.access import Role
+from bot.services.container import Services
+from storage.models import Department, Staff, StaffRole
+
+
+@dataclass(frozen=True)
+class Persona:
+    telegram_id: int
+    name: str
+    department: str
+    title: str
+    phone: str
+    roles: tuple[Role, ...]
+    language: str = "zh"
+
+
+PERSONAS: tuple[Persona, ...] = (
+    Persona(1001, "王建国", "镇党委", "党委书记", "13800000001", (Role.LEADER,)),
+    Persona(1002, "李明华", "镇政府", "镇长", "13800000002", (Role.LEADER,)),
+    Persona(1003, "赵丽", "镇党委", "党委副书记", "13800000003", (Role.LEADER,)),
+    Persona(1004, "陈志强", "党政办", "党政办主任", "13800000004", (Role.ADMIN, Role.CLERK)),
+    Persona(1005, "刘芳", "党政办", "文秘", "13800000005", (Role.CLERK, Role.SEAL_KEEPER)),
+    Persona(1006, "张伟", "党政办", "干事", "13800000006", (Role.STAFF,)),
+    Persona(1007, "杨静", "经济发展办", "主任", "13800000007", (Role.STAFF,)),
+    Persona(1008, "黄磊", "社会事务办", "干事", "13800000008", (Role.STAFF,), "en"),
+    Persona(1009, "周敏", "综合执法队", "队员", "13800000009", (Role.STAFF,)),
+    Persona(1010, "吴涛", "社会事务办", "主任", "13800000010", (Role.STAFF,)),
+)
+STRANGER_ID = 9999  # a Telegram user nobody registered
+
+
+async def seed_office(services: Services) -> dict[str, int]:
+    """Create the office; returns staff ids by name."""
+    now = services.clock.now()
+    ids: dict[str, int] = {}
+    async with services.db.transaction() as s:
+        departments: dict[str, Department] = {}
+        for persona in PERSONAS:
+            if persona.department not in departments:
+                dept = Department(name=persona.department, created_at=now)
+                s.add(dept)
+                departments[persona.department] = dept
+        await s.flush()
+        for persona in PERSONAS:
+            staff = Staff(
+                name=persona.name, department_id=departments[persona.department].id,
+                title=persona.title, phone=persona.phone, language=persona.language,
+                telegram_user_id=persona.telegram_id, created_at=now,
+                roles=[StaffRole(role=r.value) for r in persona.roles],
+            )
+            s.add(staff)
+            await s.flush()
+            ids[persona.name] = staff.id
+            audit.record(s, at=now, actor_id=None, action="staff.seed", entity="staff",
+                         entity_id=staff.id, after={"name": persona.name})
+    return ids

@@ -1,0 +1,45 @@
+"""The message catalog: every user-facing string comes from here, zh-CN first, English complete.
+
+Catalog strings are Telegram HTML; parameters are escaped unless they are Markup, so user
+text can be passed in as it is.
+"""
+
+from __future__ import annotations
+
+from string import Formatter
+
+from bot.i18n import en, zh
+from bot.text import Markup, h
+
+CATALOGS: dict[str, dict[str, str]] = {"zh": zh.MESSAGES, "en": en.MESSAGES}
+DEFAULT_LANGUAGE = "zh"
+
+
+def normalize_language(code: str | None, default: str = DEFAULT_LANGUAGE) -> str:
+    """Map Telegram's language_code (zh-hans, en-US, ...) or a typed word onto a catalog."""
+    if not code:
+        return default
+    code = code.strip().lower()
+    if code.startswith("zh") or code in ("中文", "汉语", "简体中文", "cn"):
+        return "zh"
+    if code.startswith("en") or code in ("english", "英文", "英语"):
+        return "en"
+    return default
+
+
+def t(lang: str, key: str, **params: object) -> Markup:
+    catalog = CATALOGS.get(lang) or CATALOGS[DEFAULT_LANGUAGE]
+    template = catalog.get(key) or CATALOGS[DEFAULT_LANGUAGE].get(key)
+    if template is None:
+        raise KeyError(f"message {key!r} is not in the catalog")
+    return Markup(template.format(**{name: h(value) for name, value in params.items()}))
+
+
+def placeholders(template: str) -> set[str]:
+    return {field for _, field, _, _ in Formatter().parse(template) if field}
+
+
+def words(key: str) -> set[str]:
+    """What people may type for an action, in every language (e.g. 签到 / sign in)."""
+    found = {catalog[key] for catalog in CATALOGS.values() if key in catalog}
+    return {w.strip() for entry in found for w in entry.split("|") if w.strip()}

@@ -1,0 +1,122 @@
+"""简体中文（默认）。Telegram HTML; {name} 之类的参数由 t() 转义。"""
+
+MESSAGES: dict[str, str] = {
+    # 通用
+    "list.sep": "、",
+    "error.forbidden": "您没有权限进行此操作。",
+    "error.internal": "系统处理出错，请稍后重试。如仍有问题，请将事件编号 {incident} 告知管理员。",
+    "error.unknown_role": "无法识别的角色“{role}”。可填：领导、办公室、印章管理员、管理员、工作人员。",
+    "error.too_long": "“{field}”过长，最多 {limit} 个字。",
+    "access.unregistered": "您好，您尚未登记使用本系统。请联系党政办获取注册链接。",
+    "callback.stale": "该按钮已失效，请重新打开最新的消息。",
+    "fallback.unknown": "未识别的内容。请使用下方菜单，或发送 /help 查看可用功能。",
+    "fallback.unknown_command": "没有这个命令。发送 /help 查看可用功能。",
+    "cancel.nothing": "已取消。",
+    "word.help": "帮助|功能|菜单",
+    # 命令说明
+    "cmd.start": "开始使用 / 注册",
+    "cmd.menu": "显示常用功能菜单",
+    "cmd.whoami": "我的登记信息",
+    "cmd.lang": "切换语言（中文 / English）",
+    "cmd.help": "使用说明",
+    "cmd.cancel": "取消当前操作",
+    "cmd.invite": "（管理员）登记人员并生成注册链接",
+    "cmd.people": "（管理员）人员名单",
+    "cmd.deactivate": "（管理员）停用人员",
+    "cmd.holiday": "（管理员）节假日与调休设置",
+    # 菜单
+    "menu.whoami": "👤 我的信息",
+    "menu.help": "❓ 帮助",
+    "menu.lang": "🌐 语言",
+    "menu.shown": "常用功能已显示在输入框下方。",
+    # 角色
+    "role.staff": "工作人员",
+    "role.leader": "领导",
+    "role.clerk": "办公室",
+    "role.seal_keeper": "印章管理员",
+    "role.admin": "管理员",
+    # 注册
+    "start.welcome": "{name}，您好！这里是党政办工作助手。常用功能见下方菜单，发送 /help 查看说明。",
+    "start.registered": "注册成功：{name}（{department}）。",
+    "start.already": "您已注册为 {name}，无需再次注册。",
+    "start.code_unknown": "注册链接无效，请向党政办核对后重新获取。",
+    "start.code_used": "该注册链接已被使用。如需重新注册，请联系党政办。",
+    "start.code_replaced": "该注册链接已作废（已生成新链接），请使用最新的链接。",
+    "start.code_expired": "该注册链接已过期，请联系党政办重新获取。",
+    "start.code_inactive": "该人员已停用，无法注册。如有疑问请联系党政办。",
+    "start.account_bound": "您的账号已绑定为 {name}，不能再绑定其他人员。",
+    # 个人信息与语言
+    "whoami.card": (
+        "<b>我的信息</b>\n姓名：{name}\n部门：{department}\n职务：{title}\n电话：{phone}\n"
+        "角色：{roles}\n语言：{language}"
+    ),
+    "lang.choose": "请选择语言 / Choose a language:",
+    "lang.set": "语言已设置为{language}。",
+    "lang.usage": "用法：/lang zh 或 /lang en",
+    "lang.name.zh": "中文",
+    "lang.name.en": "English",
+    "help.staff": (
+        "<b>使用说明</b>\n"
+        "/whoami 我的登记信息\n/lang 切换语言\n/menu 显示常用功能菜单\n/cancel 取消当前操作"
+    ),
+    "help.admin": (
+        "<b>使用说明（管理员）</b>\n"
+        "/invite 姓名 | 部门 | 职务 | 电话 | 角色 —— 登记人员并生成注册链接\n"
+        "发送花名册 Excel（姓名、部门、职务、电话、角色）—— 批量登记，返回含注册链接的表格\n"
+        "/people 人员名单\n/deactivate 姓名 —— 停用人员，立即生效\n"
+        "/holiday 节假日与调休设置\n/whoami 我的信息　/lang 切换语言"
+    ),
+    # 人员管理
+    "people.invite_usage": (
+        "用法：/invite 姓名 | 部门 | 职务 | 电话 | 角色\n"
+        "例：/invite 张伟 | 党政办 | 干事 | 13800000006 | 工作人员\n"
+        "角色可填：领导、办公室、印章管理员、管理员、工作人员，多个用逗号分隔。"
+    ),
+    "people.invite_done": (
+        "已为 <b>{name}</b> 生成注册链接（一次有效，{expires} 前使用）：\n{link}\n"
+        "请单独发给本人，勿转发到群里。"
+    ),
+    "people.unknown_name": "未找到人员“{name}”。",
+    "people.ambiguous_name": "有 {count} 位名为“{name}”的人员，请先在名单中区分（如加部门）。",
+    "people.already_registered": "{name} 已注册，无需再次邀请。",
+    "people.no_self_deactivate": "不能停用自己的账号。",
+    "people.deactivate_usage": "用法：/deactivate 姓名",
+    "people.deactivated": "已停用 {name}，其账号即刻失去使用权限。",
+    "people.list_head": "<b>人员名单</b>（共 {total} 人，第 {page}/{pages} 页）",
+    "people.list_line": "{name} · {department} · {title} · {roles} · {state}",
+    "people.state_active": "已注册",
+    "people.state_unbound": "未注册",
+    "people.state_inactive": "已停用",
+    "people.state_unreachable": "无法送达",
+    # Excel
+    "sheet.empty": "表格是空的，没有可导入的内容。",
+    "sheet.too_large": "文件过大（上限 {limit_mb} MB）。",
+    "sheet.not_xlsx": "请发送 Excel 文件（.xlsx 格式）。如是 .xls，请先另存为 .xlsx。",
+    "sheet.missing_columns": "表格缺少必需的列：{columns}。请检查表头。",
+    "import.row_no_name": "姓名为空",
+    "import.row_no_department": "{name}：部门为空",
+    "import.row_duplicate": "{name} 与第 {other} 行重复",
+    "import.row_exists": "{name} 已在系统中登记",
+    "import.rejected": "表格有 {count} 处问题，未导入任何内容。请修改后重新发送：",
+    "import.problem_line": "第 {row} 行：{reason}",
+    "import.more_problems": "……另有 {count} 处问题",
+    "import.more_rows": "……另有 {count} 人",
+    "import.staff_preview": "<b>花名册预览</b>：共 {count} 人，确认后统一登记并生成注册链接。",
+    "import.staff_line": "第 {row} 行：{name} · {department} · {roles}",
+    "import.staff_done": "已登记 {count} 人，注册链接见下方表格。",
+    "import.staff_sheet_caption": "花名册（含注册链接）。每个链接仅限本人使用一次。",
+    "import.discarded": "已放弃本次导入，未做任何修改。",
+    "import.gone": "找不到这次导入，请重新发送表格。",
+    "import.not_yours": "只有发送该表格的管理员可以确认导入。",
+    "import.already_done": "这份表格已处理过，未重复导入。",
+    "import.changed": "表格内容与系统已不一致（第 {row} 行），请重新发送表格。",
+    "btn.confirm_import": "✅ 确认导入",
+    "btn.discard": "✖ 放弃",
+    # 通知
+    "notify.registered": "{name}（{department}）已完成注册。",
+    "notify.unreachable": "⚠️ 无法向 {name}（电话 {phone}）发送消息：对方已屏蔽或删除本机器人。请电话联系。",
+    "notify.calendar_missing": (
+        "⚠️ 节假日日历尚无 {year} 年的官方放假安排，调休上班日缺失。"
+        "国务院办公厅通知发布后，请用 /holiday 录入。在此之前按可推算的法定节日处理。"
+    ),
+}

@@ -1,0 +1,144 @@
+"""The real bot against the project's Bot API emulator, on a clock that can be moved.
+
+Tests, the demo and benchmarks use this: the same PTB Application, handlers and services as
+production, only the endpoint and the clock differ.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import Update
+
+from bot.app import build_application, prepare
+from bot.clock import ManualClock
+from bot.config import Config, TelegramConfig
+from bot.emulator import BotApiEmulator
+from bot.services.container import Services
+from bot.services.dispatcher import DispatchReport
+from bot.updates import OrderedUpdateProcessor
+from storage.db import Database
+from storage.migrate import upgrade
+
+SANDBOX_TOKEN = "123456789:SANDBOX-token"
+SANDBOX_USERNAME = "officebot_sandbox_bot"
+WAIT_SECONDS = 20.0
+
+
+class Sandbox:
+    def __init__(self, config: Config, *, start: datetime, run_scheduler: bool = False,
+                 port: int = 0) -> None:
+        self.config = dataclasses.replace(
+            config, telegram=TelegramConfig(token=SANDBOX_TOKEN))
+        self.clock = ManualClock(start)
+        self.run_scheduler = run_scheduler
+        self.port = port
+        self._done: set[int] = set()
+        self._waiters: dict[int, asyncio.Future[None]] = {}
+
+    async def start(self) -> None:
+        await upgrade(self.config.database.url)
+        self.db = Database(self.config.database.url)
+        self.services = Services(self.config, self.db, self.clock)
+        self.emu = BotApiEmulator(token=SANDBOX_TOKEN, bot_username=SANDBOX_USERNAME,
+                                  port=self.port, now=self.clock.now)
+        await self.emu.start()
+        self.processor = OrderedUpdateProcessor()
+        self.processor.listeners.append(self._finished)
+        self.app = build_application(
+            self.config, self.services, base_url=self.emu.base_url,
+            base_file_url=self.emu.base_file_url, run_scheduler=self.run_scheduler,
+            processor=self.processor,
+        )
+        await self.app.initialize()
+        await prepare(self.app)
+        await self.app.start()
+        assert self.app.updater is not None
+        await self.app.updater.start_polling(poll_interval=0, timeout=10)
+
+    async def stop(self) -> None:
+        if self.app.updater is not None and self.app.updater.running:
+            await self.app.updater.stop()
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
+        await self.db.dispose()
+        await self.emu.stop()
+
+    async def __aenter__(self) -> Sandbox:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # --- waiting for the bot ------------------------------------------------------------
+
+    def _finished(self, update: object) -> None:
+        if not isinstance(update, Update):
+            return
+        self._done.add(update.update_id)
+        waiter = self._waiters.pop(update.update_id, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def processed(self, update_id: int) -> None:
+        """Wait until the bot has fully handled one update (replies included)."""
+        if update_id in self._done:
+            return
+        waiter = self._waiters.setdefault(update_id, asyncio.get_running_loop().create_future())
+        await asyncio.wait_for(waiter, WAIT_SECONDS)
+
+    async def _replies(self, chat_id: int, act: Any) -> list[dict[str, Any]]:
+        """Do one user action and return the bot's new messages in that chat."""
+        before = {m["message_id"] for m in self.emu.bot_messages(chat_id)}
+        await self.processed(act())
+        return [m for m in self.emu.bot_messages(chat_id) if m["message_id"] not in before]
+
+    # --- acting as a person ---------------------------------------------------------------
+
+    async def send(self, user_id: int, text: str) -> list[dict[str, Any]]:
+        """The person types text; returns the bot's new messages in their chat."""
+        return await self._replies(user_id, lambda: self.emu.send_text(user_id, text))
+
+    async def press(self, user_id: int, label: str,
+                    message_id: int | None = None) -> dict[str, Any] | None:
+        """The person presses an inline button by its label; returns the callback answer."""
+        update_id = self.emu.press_button(user_id, label, message_id=message_id)
+        await self.processed(update_id)
+        return self.emu.answer_for(update_id)
+
+    async def press_data(self, user_id: int, message_id: int,
+                         data: str) -> dict[str, Any] | None:
+        """A forged press: any callback data, as a tampered client could send."""
+        update_id = self.emu.press_callback(user_id, message_id, data)
+        await self.processed(update_id)
+        return self.emu.answer_for(update_id)
+
+    async def send_document(self, user_id: int, file_name: str, data: bytes,
+                            mime_type: str | None = None) -> list[dict[str, Any]]:
+        kwargs = {"mime_type": mime_type} if mime_type else {}
+        return await self._replies(
+            user_id, lambda: self.emu.send_document(user_id, file_name, data, **kwargs))
+
+    async def share_location(self, user_id: int, latitude: float, longitude: float,
+                             forwarded: bool = False) -> list[dict[str, Any]]:
+        return await self._replies(user_id, lambda: self.emu.share_location(
+            user_id, latitude, longitude, forwarded=forwarded))
+
+    # --- time -----------------------------------------------------------------------------
+
+    async def tick(self) -> DispatchReport:
+        """What the scheduler job does: due sweeps, then due notifications."""
+        return await self.services.tick()
+
+    async def advance(self, delta: timedelta) -> DispatchReport:
+        self.clock.advance(delta)
+        return await self.tick()
+
+    async def advance_to(self, when: datetime) -> DispatchReport:
+        self.clock.set(when)
+        return await self.tick()

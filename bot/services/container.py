@@ -1,0 +1,72 @@
+"""All services of one bot, built once and shared by handlers and jobs."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.services import outbox
+from bot.services.calendar import DayOverride, HolidayCalendar
+from bot.services.dispatcher import Dispatcher, DispatchReport
+from bot.services.notifier import Notifier
+from bot.services.people import PeopleService
+from bot.services.staff_import import StaffImportService
+from bot.services.sweeps import Sweep, SweepRunner
+from storage.db import Database
+from storage.models import HolidayOverride, Staff, StaffRole
+
+log = logging.getLogger(__name__)
+
+CALENDAR_LOOKAHEAD = timedelta(days=60)
+
+
+class Services:
+    def __init__(self, config: Config, db: Database, clock: Clock) -> None:
+        self.config = config
+        self.db = db
+        self.clock = clock
+        self.calendar = HolidayCalendar()
+        self.people = PeopleService(db, config, clock)
+        self.staff_import = StaffImportService(db, clock, self.people)
+        self.sweeps = SweepRunner(db, config, clock)
+        self.sweeps.add(Sweep("calendar-check", time(9, 0), self._calendar_check))
+        self.dispatcher: Dispatcher | None = None
+
+    def attach_notifier(self, notifier: Notifier) -> None:
+        self.dispatcher = Dispatcher(self.db, self.config, self.clock, notifier)
+
+    async def load(self) -> None:
+        """Read what the services keep in memory (the admins' calendar overrides)."""
+        async with self.db.transaction() as s:
+            rows = await s.scalars(select(HolidayOverride))
+            self.calendar.set_overrides(
+                DayOverride(day=r.day, kind=r.kind, name=r.name) for r in rows  # type: ignore[arg-type]
+            )
+
+    async def tick(self) -> DispatchReport:
+        """What the scheduler does every few seconds: due sweeps, then due notifications."""
+        await self.sweeps.run_due()
+        if self.dispatcher is None:
+            raise RuntimeError("no notifier attached")
+        return await self.dispatcher.dispatch_due()
+
+    async def _calendar_check(self, today: date, now: datetime) -> None:
+        """Warn admins once a week while a coming year's 调休 arrangement is unknown."""
+        missing = self.calendar.missing_years(today, today + CALENDAR_LOOKAHEAD)
+        if not missing:
+            return
+        week = today.isocalendar()
+        async with self.db.transaction() as s:
+            admins = await s.scalars(select(Staff.id).join(StaffRole).where(
+                StaffRole.role == "admin", Staff.active.is_(True)))
+            for admin_id in admins:
+                for year in missing:
+                    await outbox.schedule(
+                        s, key=f"calendar:missing:{year}:{week.year}w{week.week}:{admin_id}",
+                        recipient_id=admin_id, template="notify.calendar_missing",
+                        params={"year": year}, due_at=now, now=now,
+                    )

@@ -1,0 +1,221 @@
+"""Sends due outbox rows, once each, through the notifier.
+
+A row is claimed (status 'sending') in one transaction, sent, then marked in another. Rows
+claimed by a process that died are released after a lease, so a crash can at worst repeat
+the one message that was in flight, never lose one.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.i18n import t
+from bot.services import outbox
+from bot.services.notifier import (
+    DeliveryFailed,
+    DeliveryForbidden,
+    DeliveryRetry,
+    Notifier,
+    render_buttons,
+)
+from storage.db import Database
+from storage.models import Notification, Staff, StaffRole
+
+log = logging.getLogger(__name__)
+
+CLAIM_LEASE = timedelta(minutes=5)
+MAX_BACKOFF = timedelta(hours=1)
+
+
+@dataclass
+class DispatchReport:
+    sent: list[int] = field(default_factory=list)
+    held: list[int] = field(default_factory=list)
+    retried: list[int] = field(default_factory=list)
+    dropped: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+
+class Dispatcher:
+    def __init__(self, db: Database, config: Config, clock: Clock, notifier: Notifier) -> None:
+        self.db = db
+        self.config = config
+        self.clock = clock
+        self.notifier = notifier
+        self.token = uuid.uuid4().hex
+        self.last_run: datetime | None = None
+
+    async def dispatch_due(self) -> DispatchReport:
+        now = self.clock.now()
+        report = DispatchReport()
+        await self._release_stuck(now)
+        while True:
+            ids = await self._claim(now)
+            for row_id in ids:
+                await self._deliver(row_id, now, report)
+            if len(ids) < self.config.outbox.batch_size:
+                break
+        self.last_run = now
+        return report
+
+    async def _release_stuck(self, now: datetime) -> None:
+        async with self.db.transaction() as s:
+            await s.execute(
+                update(Notification)
+                .where(
+                    Notification.status == outbox.SENDING,
+                    Notification.claimed_at < now - CLAIM_LEASE,
+                )
+                .values(status=outbox.PENDING, claim_token=None)
+            )
+
+    async def _claim(self, now: datetime) -> list[int]:
+        async with self.db.transaction() as s:
+            query = (
+                select(Notification.id)
+                .where(Notification.status == outbox.PENDING, Notification.next_attempt_at <= now)
+                .order_by(Notification.next_attempt_at, Notification.id)
+                .limit(self.config.outbox.batch_size)
+            )
+            if not self.db.is_sqlite:
+                # Two instances on one PostgreSQL never claim the same row.
+                query = query.with_for_update(skip_locked=True)
+            ids = list(await s.scalars(query))
+            if ids:
+                await s.execute(
+                    update(Notification)
+                    .where(Notification.id.in_(ids), Notification.status == outbox.PENDING)
+                    .values(status=outbox.SENDING, claimed_at=now, claim_token=self.token)
+                )
+            mine = await s.scalars(
+                select(Notification.id).where(
+                    Notification.id.in_(ids), Notification.claim_token == self.token,
+                    Notification.status == outbox.SENDING,
+                )
+            )
+            return list(mine)
+
+    def _quiet_until(self, now: datetime) -> datetime | None:
+        quiet = self.config.quiet_hours
+        if quiet is None:
+            return None
+        local = now.astimezone(self.config.tz)
+        if not quiet.contains(local.time()):
+            return None
+        end = local.replace(hour=quiet.end.hour, minute=quiet.end.minute, second=0, microsecond=0)
+        if end <= local:
+            end += timedelta(days=1)
+        return end
+
+    async def _deliver(self, row_id: int, now: datetime, report: DispatchReport) -> None:
+        async with self.db.transaction() as s:
+            row = await s.get(Notification, row_id)
+            if row is None or row.status != outbox.SENDING or row.claim_token != self.token:
+                return
+            person = await s.get(Staff, row.recipient_id)
+            if person is None or not person.active or person.telegram_user_id is None:
+                row.status = outbox.CANCELLED
+                row.last_error = "recipient inactive or not registered"
+                return
+            if now - row.next_attempt_at > self.config.outbox.stale_after:
+                row.status = outbox.DROPPED
+                row.last_error = f"stale: due {row.next_attempt_at.isoformat()}"
+                log.warning("outbox: dropped stale notification %s (%s)", row.key, row.last_error)
+                report.dropped.append(row.id)
+                return
+            held_until = None if row.urgent else self._quiet_until(now)
+            if held_until is not None:
+                row.status = outbox.PENDING
+                row.next_attempt_at = held_until
+                row.claim_token = None
+                report.held.append(row.id)
+                return
+            lang = person.language or self.config.language
+            try:
+                text = t(lang, row.template, **row.params)
+                buttons = render_buttons(row.buttons, lang)
+            except (KeyError, IndexError, ValueError) as exc:
+                row.status = outbox.FAILED
+                row.last_error = f"cannot render: {exc!r}"
+                log.error("outbox: cannot render %s: %r", row.key, exc)
+                report.failed.append(row.id)
+                return
+            chat_id = person.telegram_user_id
+
+        # The network call happens outside any transaction: a slow Telegram never holds a lock.
+        outcome: str
+        message_id: int | None = None
+        error = ""
+        retry_after: float | None = None
+        try:
+            message_id = await self.notifier.send(chat_id, text, buttons)
+            outcome = outbox.SENT
+        except DeliveryForbidden as exc:
+            outcome, error = "forbidden", str(exc)
+        except DeliveryRetry as exc:
+            outcome, error, retry_after = "retry", str(exc), exc.retry_after
+        except DeliveryFailed as exc:
+            outcome, error = outbox.FAILED, str(exc)
+
+        async with self.db.transaction() as s:
+            row = await s.get(Notification, row_id)
+            assert row is not None
+            row.claim_token = None
+            if outcome == outbox.SENT:
+                row.status = outbox.SENT
+                row.sent_at = self.clock.now()
+                row.message_id = message_id
+                report.sent.append(row.id)
+            elif outcome == "retry":
+                row.attempts += 1
+                row.last_error = error
+                if row.attempts >= self.config.outbox.max_attempts:
+                    row.status = outbox.FAILED
+                    log.error("outbox: giving up on %s after %d tries: %s",
+                              row.key, row.attempts, error)
+                    report.failed.append(row.id)
+                else:
+                    backoff = min(self.config.outbox.retry_base * 2 ** (row.attempts - 1),
+                                  MAX_BACKOFF)
+                    if retry_after:
+                        backoff = max(backoff, timedelta(seconds=retry_after))
+                    row.status = outbox.PENDING
+                    row.next_attempt_at = now + backoff
+                    report.retried.append(row.id)
+            elif outcome == "forbidden":
+                row.status = outbox.FAILED
+                row.last_error = error
+                report.failed.append(row.id)
+                await self._mark_unreachable(s, row, now)
+            else:
+                row.status = outbox.FAILED
+                row.last_error = error
+                log.error("outbox: Telegram refused %s: %s", row.key, error)
+                report.failed.append(row.id)
+
+    async def _mark_unreachable(self, s: AsyncSession, row: Notification, now: datetime) -> None:
+        person = await s.get(Staff, row.recipient_id)
+        if person is None or not person.reachable:
+            return
+        person.reachable = False
+        log.warning("outbox: %s (staff %d) blocked the bot", person.name, person.id)
+        admins = await s.scalars(
+            select(Staff).join(StaffRole).where(
+                StaffRole.role == "admin", Staff.active.is_(True), Staff.id != person.id,
+                Staff.telegram_user_id.is_not(None),
+            )
+        )
+        for admin in admins:
+            await outbox.schedule(
+                s, key=f"unreachable:{person.id}:{row.id}:{admin.id}", recipient_id=admin.id,
+                template="notify.unreachable", due_at=now, now=now, urgent=True,
+                params={"name": person.name, "phone": person.phone or "—"},
+            )

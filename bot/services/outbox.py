@@ -1,0 +1,78 @@
+"""The outbox: every reminder, alert and escalation is a row with a unique key.
+
+Domain code schedules, replaces and cancels rows inside its own transaction; the dispatcher
+(bot/services/dispatcher.py) sends the due ones. So a restart loses nothing and nothing is
+sent twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Notification
+
+PENDING, SENDING, SENT = "pending", "sending", "sent"
+CANCELLED, DROPPED, FAILED = "cancelled", "dropped", "failed"
+
+
+async def schedule(
+    session: AsyncSession,
+    *,
+    key: str,
+    recipient_id: int,
+    template: str,
+    due_at: datetime,
+    now: datetime,
+    params: dict[str, Any] | None = None,
+    buttons: list[list[dict[str, Any]]] | None = None,
+    urgent: bool = False,
+) -> Notification | None:
+    """Add the row, or replace a pending or cancelled one with the same key.
+
+    A row already sent (or being sent) is kept as it is and None returned: a key names one
+    message, so callers that need a second message use a new key.
+    """
+    row = await session.scalar(select(Notification).where(Notification.key == key))
+    if row is None:
+        row = Notification(key=key, created_at=now, attempts=0)
+        session.add(row)
+    elif row.status in (SENT, SENDING):
+        return None
+    row.recipient_id = recipient_id
+    row.template = template
+    row.params = params or {}
+    row.buttons = buttons
+    row.urgent = urgent
+    row.due_at = due_at
+    row.next_attempt_at = due_at
+    row.status = PENDING
+    row.attempts = 0
+    row.last_error = None
+    row.claimed_at = None
+    row.claim_token = None
+    await session.flush()
+    return row
+
+
+async def cancel(session: AsyncSession, key: str) -> int:
+    result = await session.execute(
+        update(Notification)
+        .where(Notification.key == key, Notification.status == PENDING)
+        .values(status=CANCELLED)
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+async def cancel_prefix(session: AsyncSession, prefix: str) -> int:
+    """Cancel every pending row of one thing, e.g. all of 'meeting:42:'."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    result = await session.execute(
+        update(Notification)
+        .where(Notification.key.like(f"{escaped}%", escape="\\"), Notification.status == PENDING)
+        .values(status=CANCELLED)
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]

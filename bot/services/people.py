@@ -1,0 +1,335 @@
+"""People and access: departments, staff records, invites, registration, roles, language."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.i18n import normalize_language
+from bot.services import audit, outbox
+from bot.services.access import Actor, Role, parse_roles
+from bot.services.errors import Conflict, InvalidInput, NotFound
+from storage.db import Database
+from storage.models import Department, Invite, Staff, StaffRole
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class StaffDraft:
+    """A person as an admin describes them, before a record exists."""
+
+    name: str
+    department: str = ""
+    title: str = ""
+    phone: str = ""
+    roles: frozenset[Role] = frozenset({Role.STAFF})
+
+
+@dataclass(frozen=True)
+class IssuedInvite:
+    staff_id: int
+    name: str
+    code: str
+    expires_at: datetime
+    new_department: bool = False
+
+
+@dataclass(frozen=True)
+class PersonView:
+    id: int
+    name: str
+    department: str
+    title: str
+    phone: str
+    roles: frozenset[Role]
+    registered: bool
+    active: bool
+    reachable: bool
+
+
+@dataclass(frozen=True)
+class PeoplePage:
+    people: list[PersonView]
+    page: int
+    pages: int
+    total: int
+
+
+def _view(staff: Staff) -> PersonView:
+    return PersonView(
+        id=staff.id, name=staff.name,
+        department=staff.department.name if staff.department else "",
+        title=staff.title, phone=staff.phone,
+        roles=frozenset(Role(r.role) for r in staff.roles),
+        registered=staff.telegram_user_id is not None,
+        active=staff.active, reachable=staff.reachable,
+    )
+
+
+def _snapshot(staff: Staff) -> dict[str, object]:
+    return {
+        "name": staff.name, "department_id": staff.department_id, "title": staff.title,
+        "phone": staff.phone, "roles": sorted(r.role for r in staff.roles),
+        "active": staff.active, "telegram_user_id": staff.telegram_user_id,
+        "language": staff.language,
+    }
+
+
+def clean_name(value: object) -> str:
+    return "".join(str(value or "").split())
+
+
+def parse_draft(fields: list[str]) -> StaffDraft:
+    """The fields of '/invite 姓名 | 部门 | 职务 | 电话 | 角色'; only the name is required."""
+    fields = [f.strip() for f in fields] + [""] * 5
+    name = clean_name(fields[0])
+    if not name:
+        raise InvalidInput("people.invite_usage")
+    if len(name) > 50:
+        raise InvalidInput("error.too_long", field=name[:10] + "…", limit=50)
+    return StaffDraft(
+        name=name, department=fields[1][:100], title=fields[2][:100], phone=fields[3][:30],
+        roles=parse_roles(fields[4]),
+    )
+
+
+class PeopleService:
+    def __init__(self, db: Database, config: Config, clock: Clock) -> None:
+        self.db = db
+        self.config = config
+        self.clock = clock
+        self.bot_username = "officebot"
+
+    def invite_link(self, code: str) -> str:
+        return f"https://t.me/{self.bot_username}?start={code}"
+
+    # --- who is asking ---------------------------------------------------------------
+
+    async def resolve_actor(
+        self, telegram_user_id: int, display_name: str, language_code: str | None
+    ) -> Actor | None:
+        """The registered, active person behind a Telegram account, or None.
+
+        Config admins get a record on their first message, so an office can start from an
+        empty database.
+        """
+        async with self.db.transaction() as s:
+            staff = await s.scalar(select(Staff).where(Staff.telegram_user_id == telegram_user_id))
+            if staff is None and telegram_user_id in self.config.admins:
+                staff = await self._bootstrap_admin(s, telegram_user_id, display_name,
+                                                    language_code)
+            if staff is None or not staff.active:
+                return None
+            if not staff.reachable:
+                staff.reachable = True  # they wrote to us, so they unblocked the bot
+            return Actor.of(staff, self.config.language)
+
+    async def _bootstrap_admin(
+        self, s: AsyncSession, telegram_user_id: int, display_name: str, language_code: str | None
+    ) -> Staff:
+        now = self.clock.now()
+        staff = Staff(
+            name=clean_name(display_name)[:50] or f"admin{telegram_user_id}",
+            telegram_user_id=telegram_user_id, created_at=now,
+            language=normalize_language(language_code, self.config.language),
+            roles=[StaffRole(role=Role.ADMIN.value)],
+        )
+        s.add(staff)
+        await s.flush()
+        audit.record(s, at=now, actor_id=staff.id, action="staff.bootstrap_admin",
+                     entity="staff", entity_id=staff.id, after=_snapshot(staff))
+        log.info("config admin %s registered as staff %d", telegram_user_id, staff.id)
+        return staff
+
+    # --- departments and records ------------------------------------------------------
+
+    async def department(
+        self, s: AsyncSession, name: str, now: datetime
+    ) -> tuple[Department, bool]:
+        found = await s.scalar(select(Department).where(Department.name == name))
+        if found is not None:
+            return found, False
+        dept = Department(name=name, created_at=now)
+        s.add(dept)
+        await s.flush()
+        return dept, True
+
+    async def create_staff(self, s: AsyncSession, actor: Actor, draft: StaffDraft,
+                           now: datetime) -> tuple[Staff, bool]:
+        dept, created = (await self.department(s, draft.department, now)) if draft.department \
+            else (None, False)
+        staff = Staff(
+            name=draft.name, department_id=dept.id if dept else None, title=draft.title,
+            phone=draft.phone, created_at=now,
+            roles=[StaffRole(role=r.value) for r in sorted(draft.roles)],
+        )
+        s.add(staff)
+        await s.flush()
+        audit.record(s, at=now, actor_id=actor.id, action="staff.create", entity="staff",
+                     entity_id=staff.id, after=_snapshot(staff))
+        return staff, created
+
+    async def find_by_name(self, s: AsyncSession, name: str, *,
+                           active_only: bool = True) -> list[Staff]:
+        query = select(Staff).where(Staff.name == clean_name(name))
+        if active_only:
+            query = query.where(Staff.active.is_(True))
+        return list(await s.scalars(query.order_by(Staff.id)))
+
+    async def one_by_name(self, s: AsyncSession, name: str) -> Staff:
+        found = await self.find_by_name(s, name)
+        if not found:
+            raise NotFound("people.unknown_name", name=name)
+        if len(found) > 1:
+            raise InvalidInput("people.ambiguous_name", name=name, count=len(found))
+        return found[0]
+
+    # --- invites -----------------------------------------------------------------------
+
+    async def issue_invite(
+        self, s: AsyncSession, actor: Actor, staff: Staff, now: datetime
+    ) -> Invite:
+        # Only the newest link works, so a link sent to the wrong person can be replaced.
+        old = await s.scalars(select(Invite).where(
+            Invite.staff_id == staff.id, Invite.used_at.is_(None), Invite.revoked_at.is_(None)))
+        for invite in old:
+            invite.revoked_at = now
+        invite = Invite(
+            code=secrets.token_urlsafe(12), staff_id=staff.id, created_by_id=actor.id,
+            created_at=now, expires_at=now + self.config.invites.ttl,
+        )
+        s.add(invite)
+        await s.flush()
+        audit.record(s, at=now, actor_id=actor.id, action="invite.create", entity="staff",
+                     entity_id=staff.id, after={"invite_id": invite.id,
+                                                "expires_at": invite.expires_at.isoformat()})
+        return invite
+
+    async def invite(self, actor: Actor, draft: StaffDraft) -> IssuedInvite:
+        """A new person, or a fresh link for someone registered but not yet bound."""
+        actor.require(Role.ADMIN)
+        now = self.clock.now()
+        async with self.db.transaction() as s:
+            existing = await self.find_by_name(s, draft.name)
+            new_department = False
+            if len(existing) > 1:
+                raise InvalidInput("people.ambiguous_name", name=draft.name, count=len(existing))
+            if existing and existing[0].telegram_user_id is not None:
+                raise Conflict("people.already_registered", name=draft.name)
+            if existing:
+                staff = existing[0]
+            else:
+                staff, new_department = await self.create_staff(s, actor, draft, now)
+            invite = await self.issue_invite(s, actor, staff, now)
+            return IssuedInvite(staff_id=staff.id, name=staff.name, code=invite.code,
+                                expires_at=invite.expires_at, new_department=new_department)
+
+    async def redeem(self, code: str, telegram_user_id: int, language_code: str | None) -> Actor:
+        """Bind a Telegram account to the staff record an invite was made for."""
+        now = self.clock.now()
+        async with self.db.transaction() as s:
+            invite = await s.scalar(select(Invite).where(Invite.code == code.strip()))
+            if invite is None:
+                raise NotFound("start.code_unknown")
+            if invite.used_at is not None:
+                raise Conflict("start.code_used")
+            if invite.revoked_at is not None:
+                raise Conflict("start.code_replaced")
+            if invite.expires_at <= now:
+                raise Conflict("start.code_expired")
+            staff = await s.get(Staff, invite.staff_id)
+            assert staff is not None
+            if not staff.active:
+                raise Conflict("start.code_inactive")
+            if staff.telegram_user_id is not None:
+                raise Conflict("start.code_used")
+            bound = await s.scalar(select(Staff).where(Staff.telegram_user_id == telegram_user_id))
+            if bound is not None:
+                raise Conflict("start.account_bound", name=bound.name)
+            before = _snapshot(staff)
+            staff.telegram_user_id = telegram_user_id
+            staff.reachable = True
+            if staff.language is None:
+                staff.language = normalize_language(language_code, self.config.language)
+            invite.used_at = now
+            invite.used_by_telegram_id = telegram_user_id
+            audit.record(s, at=now, actor_id=staff.id, action="staff.register", entity="staff",
+                         entity_id=staff.id, before=before, after=_snapshot(staff))
+            await self._tell_admins(s, staff, invite, now)
+            return Actor.of(staff, self.config.language)
+
+    async def _tell_admins(self, s: AsyncSession, staff: Staff, invite: Invite,
+                           now: datetime) -> None:
+        if invite.created_by_id is None or invite.created_by_id == staff.id:
+            return
+        await outbox.schedule(
+            s, key=f"registered:{staff.id}:{invite.id}", recipient_id=invite.created_by_id,
+            template="notify.registered", due_at=now, now=now,
+            params={"name": staff.name, "department": staff.department.name
+                    if staff.department else "—"},
+        )
+
+    # --- records -----------------------------------------------------------------------
+
+    async def whoami(self, actor: Actor) -> PersonView:
+        async with self.db.transaction() as s:
+            staff = await s.get(Staff, actor.id)
+            assert staff is not None
+            return _view(staff)
+
+    async def list_people(self, actor: Actor, page: int = 1) -> PeoplePage:
+        actor.require(Role.ADMIN)
+        async with self.db.transaction() as s:
+            total = await s.scalar(select(func.count(Staff.id))) or 0
+            pages = max(1, -(-total // PAGE_SIZE))
+            page = min(max(1, page), pages)
+            rows = await s.scalars(
+                select(Staff).order_by(Staff.active.desc(), Staff.department_id, Staff.id)
+                .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+            )
+            return PeoplePage([_view(r) for r in rows], page, pages, total)
+
+    async def deactivate(self, actor: Actor, name: str) -> PersonView:
+        """Cut a person's access at once; their history stays."""
+        actor.require(Role.ADMIN)
+        now = self.clock.now()
+        async with self.db.transaction() as s:
+            staff = await self.one_by_name(s, name)
+            if staff.id == actor.id:
+                raise InvalidInput("people.no_self_deactivate")
+            before = _snapshot(staff)
+            staff.active = False
+            staff.deactivated_at = now
+            invites = await s.scalars(select(Invite).where(
+                Invite.staff_id == staff.id, Invite.used_at.is_(None),
+                Invite.revoked_at.is_(None)))
+            for invite in invites:
+                invite.revoked_at = now
+            audit.record(s, at=now, actor_id=actor.id, action="staff.deactivate",
+                         entity="staff", entity_id=staff.id, before=before,
+                         after=_snapshot(staff))
+            return _view(staff)
+
+    async def set_language(self, actor: Actor, code: str) -> str:
+        lang = normalize_language(code, default="")
+        if not lang:
+            raise InvalidInput("lang.usage")
+        async with self.db.transaction() as s:
+            staff = await s.get(Staff, actor.id)
+            assert staff is not None
+            before = staff.language
+            staff.language = lang
+            audit.record(s, at=self.clock.now(), actor_id=actor.id, action="staff.language",
+                         entity="staff", entity_id=staff.id, before={"language": before},
+                         after={"language": lang})
+        return lang

@@ -1,0 +1,126 @@
+"""Reading office Excel sheets as they really arrive: a title row above the header, merged
+cells over several rows, Chinese or English headers, a notes line under the table."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils.exceptions import InvalidFileException
+
+from bot.services.errors import InvalidInput
+
+MAX_SHEET_BYTES = 5 * 1024 * 1024
+HEADER_SEARCH_ROWS = 10
+NOTE_PREFIX = re.compile(r"^(注|备注|说明|附注|值班要求|要求|note|notes|remark)", re.IGNORECASE)
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    number: int  # the row number the clerk sees in Excel
+    values: dict[str, Any]
+
+
+def _norm(header: object) -> str:
+    return re.sub(r"[\s\u3000*＊:：()（）]", "", str(header or "")).lower()
+
+
+def cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # phone numbers typed as numbers
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def read_table(content: bytes, columns: dict[str, tuple[str, ...]],
+               required: set[str]) -> list[SheetRow]:
+    """Rows of the first sheet as {field: value}, merged cells filled in.
+
+    `columns` maps each field to the header names it may have (zh and en). Raises
+    InvalidInput for a file that is not .xlsx, an empty sheet or missing columns.
+    """
+    if not content:
+        raise InvalidInput("sheet.empty")
+    if len(content) > MAX_SHEET_BYTES:
+        raise InvalidInput("sheet.too_large", limit_mb=MAX_SHEET_BYTES // (1024 * 1024))
+    try:
+        workbook = load_workbook(io.BytesIO(content), data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InvalidInput("sheet.not_xlsx") from exc
+    sheet = workbook.worksheets[0]
+    grid: list[list[Any]] = [list(row) for row in sheet.iter_rows(values_only=True)]
+    if not any(cell_text(v) for row in grid for v in row):
+        raise InvalidInput("sheet.empty")
+    for merged in sheet.merged_cells.ranges:
+        top = grid[merged.min_row - 1][merged.min_col - 1]
+        for r in range(merged.min_row, merged.max_row + 1):
+            for c in range(merged.min_col, merged.max_col + 1):
+                if r - 1 < len(grid) and c - 1 < len(grid[r - 1]):
+                    grid[r - 1][c - 1] = top
+
+    aliases = {_norm(a): field for field, names in columns.items() for a in (field, *names)}
+    header_index: int | None = None
+    mapping: dict[int, str] = {}
+    for index, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        found = {i: aliases[_norm(v)] for i, v in enumerate(row) if _norm(v) in aliases}
+        if required <= set(found.values()):
+            header_index, mapping = index, found
+            break
+    if header_index is None:
+        wanted = " / ".join(columns[f][0] for f in sorted(required))
+        raise InvalidInput("sheet.missing_columns", columns=wanted)
+
+    rows: list[SheetRow] = []
+    for offset, row in enumerate(grid[header_index + 1:], start=header_index + 2):
+        texts = [cell_text(v) for v in row]
+        filled = [t for t in texts if t]
+        if not filled:
+            continue
+        if len(filled) == 1 and (NOTE_PREFIX.match(filled[0]) or len(filled[0]) > 20):
+            continue  # the notes line offices put under a table
+        values: dict[str, Any] = {}
+        for i, field in mapping.items():
+            raw = row[i] if i < len(row) else None
+            values[field] = raw if isinstance(raw, datetime | date) else cell_text(raw)
+        rows.append(SheetRow(number=offset, values=values))
+    if not rows:
+        raise InvalidInput("sheet.empty")
+    return rows
+
+
+def write_table(title: str, headers: list[str], rows: list[list[Any]],
+                note: str = "") -> bytes:
+    """An .xlsx in the office's own layout: title row, header row, the rows, a notes line."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = title[:31]
+    sheet.append([title])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(1, len(headers)))
+    sheet.cell(row=1, column=1).font = Font(bold=True, size=14)
+    sheet.cell(row=1, column=1).alignment = Alignment(horizontal="center")
+    sheet.append(headers)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(row)
+    if note:
+        sheet.append([])
+        sheet.append([note])
+    for index, header in enumerate(headers, start=1):
+        width = max([len(str(header))] + [len(str(r[index - 1])) for r in rows if index <= len(r)])
+        sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width = \
+            min(60, 4 + width * 1.6)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

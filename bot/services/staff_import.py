@@ -1,0 +1,179 @@
+"""Registering a whole office from its staff sheet (花名册): validate every row, then create
+all records and invites in one transaction, and hand the sheet back with the invite links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from bot.clock import Clock
+from bot.services import audit
+from bot.services.access import Actor, Role, parse_roles
+from bot.services.errors import Conflict, DomainError, NotFound, PermissionDenied
+from bot.services.people import PeopleService, StaffDraft, clean_name
+from bot.services.sheets import SheetRow, read_table, write_table
+from storage.db import Database
+from storage.models import SheetUpload
+
+KIND = "staff"
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "name": ("姓名", "名字", "name"),
+    "department": ("部门", "科室", "单位", "department", "dept"),
+    "title": ("职务", "岗位", "title", "position"),
+    "phone": ("电话", "联系电话", "手机", "手机号", "phone", "mobile"),
+    "roles": ("角色", "权限", "roles", "role"),
+}
+REQUIRED = {"name", "department"}
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int
+    key: str
+    params: dict[str, object]
+
+
+@dataclass(frozen=True)
+class StaffPreview:
+    upload_id: int
+    drafts: list[tuple[int, StaffDraft]]
+    problems: list[RowProblem]
+
+
+@dataclass(frozen=True)
+class ImportedPerson:
+    name: str
+    department: str
+    link: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class StaffImportResult:
+    people: list[ImportedPerson]
+    sheet: bytes
+
+
+def looks_like_staff_sheet(content: bytes) -> bool:
+    try:
+        read_table(content, COLUMNS, REQUIRED | {"roles"})
+    except DomainError:
+        return False
+    return True
+
+
+class StaffImportService:
+    def __init__(self, db: Database, clock: Clock, people: PeopleService) -> None:
+        self.db = db
+        self.clock = clock
+        self.people = people
+
+    async def _validate(self, rows: list[SheetRow]) -> tuple[list[tuple[int, StaffDraft]],
+                                                             list[RowProblem]]:
+        drafts: list[tuple[int, StaffDraft]] = []
+        problems: list[RowProblem] = []
+        seen: dict[str, int] = {}
+        async with self.db.transaction() as s:
+            for row in rows:
+                name = clean_name(row.values.get("name"))
+                department = str(row.values.get("department") or "").strip()
+                if not name:
+                    problems.append(RowProblem(row.number, "import.row_no_name", {}))
+                    continue
+                if not department:
+                    problems.append(RowProblem(row.number, "import.row_no_department",
+                                               {"name": name}))
+                    continue
+                try:
+                    roles = parse_roles(row.values.get("roles"))
+                except DomainError as exc:
+                    problems.append(RowProblem(row.number, exc.key, exc.params))
+                    continue
+                if name in seen:
+                    problems.append(RowProblem(row.number, "import.row_duplicate",
+                                               {"name": name, "other": seen[name]}))
+                    continue
+                seen[name] = row.number
+                if await self.people.find_by_name(s, name):
+                    problems.append(RowProblem(row.number, "import.row_exists", {"name": name}))
+                    continue
+                drafts.append((row.number, StaffDraft(
+                    name=name, department=department[:100],
+                    title=str(row.values.get("title") or "")[:100],
+                    phone=str(row.values.get("phone") or "")[:30], roles=roles)))
+        return drafts, problems
+
+    async def preview(self, actor: Actor, file_name: str, content: bytes) -> StaffPreview:
+        """Check the sheet; keep it so the admin can confirm with a button, even after a restart."""
+        actor.require(Role.ADMIN)
+        rows = read_table(content, COLUMNS, REQUIRED)
+        drafts, problems = await self._validate(rows)
+        upload_id = 0
+        if not problems:
+            async with self.db.transaction() as s:
+                upload = SheetUpload(kind=KIND, uploader_id=actor.id, file_name=file_name[:200],
+                                     content=content, created_at=self.clock.now())
+                s.add(upload)
+                await s.flush()
+                upload_id = upload.id
+        return StaffPreview(upload_id, drafts, problems)
+
+    async def confirm(self, actor: Actor, upload_id: int) -> StaffImportResult:
+        actor.require(Role.ADMIN)
+        now = self.clock.now()
+        async with self.db.transaction() as s:
+            upload = await s.get(SheetUpload, upload_id)
+            if upload is None or upload.kind != KIND:
+                raise NotFound("import.gone")
+            if upload.uploader_id != actor.id:
+                raise PermissionDenied("import.not_yours")
+            if upload.status != "pending":
+                raise Conflict("import.already_done")
+            content = upload.content
+        # Validate again: someone may have registered a name from the sheet meanwhile.
+        drafts, problems = await self._validate(read_table(content, COLUMNS, REQUIRED))
+        if problems:
+            first = problems[0]
+            raise Conflict("import.changed", row=first.row)
+        people: list[ImportedPerson] = []
+        out_rows: list[list[object]] = []
+        async with self.db.transaction() as s:
+            upload = await s.scalar(select(SheetUpload).where(
+                SheetUpload.id == upload_id, SheetUpload.status == "pending"))
+            if upload is None:
+                raise Conflict("import.already_done")
+            upload.status = "applied"
+            upload.decided_at = now
+            for number, draft in drafts:
+                staff, _ = await self.people.create_staff(s, actor, draft, now)
+                invite = await self.people.issue_invite(s, actor, staff, now)
+                link = self.people.invite_link(invite.code)
+                people.append(ImportedPerson(draft.name, draft.department, link,
+                                             invite.expires_at))
+                out_rows.append([number, draft.name, draft.department, draft.title, draft.phone,
+                                 "、".join(sorted(r.value for r in draft.roles)), link,
+                                 invite.expires_at.astimezone(self.people.config.tz)
+                                 .strftime("%Y-%m-%d %H:%M")])
+            audit.record(s, at=now, actor_id=actor.id, action="staff.import", entity="upload",
+                         entity_id=upload_id, after={"count": len(people)})
+        sheet = write_table(
+            "花名册（含注册链接）",
+            ["原行号", "姓名", "部门", "职务", "联系电话", "角色", "注册链接", "链接有效期至"],
+            out_rows, note="注：每个链接只能使用一次，请逐人私发，勿转发群聊。",
+        )
+        return StaffImportResult(people, sheet)
+
+    async def discard(self, actor: Actor, upload_id: int) -> None:
+        actor.require(Role.ADMIN)
+        async with self.db.transaction() as s:
+            upload = await s.get(SheetUpload, upload_id)
+            if upload is None or upload.kind != KIND:
+                raise NotFound("import.gone")
+            if upload.uploader_id != actor.id:
+                raise PermissionDenied("import.not_yours")
+            if upload.status != "pending":
+                raise Conflict("import.already_done")
+            upload.status = "discarded"
+            upload.decided_at = self.clock.now()

@@ -1,0 +1,70 @@
+"""What every handler shares: replying, and turning a DomainError into a message."""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Update
+
+from bot.services.errors import DomainError
+from bot.text import Markup
+from handlers.context import BotContext
+from handlers.sender import Markup as KeyboardMarkup
+from handlers.sender import send_text
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Update, BotContext], Awaitable[Any]]
+
+
+async def reply(update: Update, context: BotContext, text: str,
+                reply_markup: KeyboardMarkup | None = None) -> None:
+    chat = update.effective_chat
+    if chat is None:
+        return
+    await send_text(context.bot, chat.id, text, reply_markup)
+
+
+async def reply_key(update: Update, context: BotContext, key: str, **params: object) -> None:
+    await reply(update, context, context.t(key, **params))
+
+
+def domain_errors(handler: Handler) -> Handler:
+    """A refused action is answered in the asker's language; nothing else happens.
+
+    For a button press the answer is a popup on the press, so the card stays as it was.
+    """
+
+    @functools.wraps(handler)
+    async def wrapper(update: Update, context: BotContext) -> Any:
+        try:
+            return await handler(update, context)
+        except DomainError as exc:
+            text = context.t(exc.key, **exc.params)
+            log.info("refused %s for %s: %s", handler.__name__,
+                     context.actor.id if context.actor else None, exc.key)
+            if update.callback_query is not None:
+                await update.callback_query.answer(_plain(text), show_alert=True)
+            else:
+                await reply(update, context, text)
+            return None
+
+    return wrapper
+
+
+def _plain(text: Markup) -> str:
+    """Callback answers are plain text (no HTML), at most 200 characters."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text))[:200]
+
+
+def command_args(update: Update) -> str:
+    """Everything after the command word, as the person typed it."""
+    message = update.effective_message
+    text = (message.text or message.caption or "") if message else ""
+    parts = text.split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""

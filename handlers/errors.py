@@ -1,0 +1,33 @@
+"""The last line of defence: a crash in a handler is logged with an incident id, the person
+is told in one line with that id, and the bot goes on serving everyone else."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from telegram import Update
+from telegram.ext import Application
+
+from handlers.context import BotContext
+
+log = logging.getLogger("officebot.incident")
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    incident = secrets.token_hex(4)
+    log.error("incident %s while handling %r", incident, update, exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    text = context.t("error.internal", incident=incident)
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(text[:200], show_alert=True)
+        elif update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML")
+    except Exception:  # the apology itself failed (network down): the log has the incident
+        log.exception("incident %s: could not tell the user", incident)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_error_handler(on_error)

@@ -1,0 +1,68 @@
+"""The command list Telegram shows, and the reply-keyboard menu of everyday actions.
+
+Feature modules add their entries here, so the menu and the command list stay one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import BotCommand, BotCommandScopeDefault, ReplyKeyboardMarkup
+
+from bot.i18n import CATALOGS, t
+
+
+@dataclass(frozen=True)
+class CommandEntry:
+    command: str
+    description_key: str
+
+
+COMMANDS: list[CommandEntry] = [
+    CommandEntry("start", "cmd.start"),
+    CommandEntry("menu", "cmd.menu"),
+    CommandEntry("whoami", "cmd.whoami"),
+    CommandEntry("lang", "cmd.lang"),
+    CommandEntry("help", "cmd.help"),
+    CommandEntry("cancel", "cmd.cancel"),
+    CommandEntry("invite", "cmd.invite"),
+    CommandEntry("people", "cmd.people"),
+    CommandEntry("deactivate", "cmd.deactivate"),
+    CommandEntry("holiday", "cmd.holiday"),
+]
+
+# Rows of menu buttons, as catalog keys; the text handler maps each label back to its action.
+MENU: list[list[str]] = [
+    ["menu.whoami", "menu.help"],
+    ["menu.lang"],
+]
+
+
+def command_list(lang: str) -> list[BotCommand]:
+    return [BotCommand(c.command, str(t(lang, c.description_key))) for c in COMMANDS]
+
+
+async def publish_commands(bot: object) -> None:
+    """setMyCommands per language: Chinese as the default, English for English phones."""
+    for lang in CATALOGS:
+        await bot.set_my_commands(  # type: ignore[attr-defined]
+            command_list(lang), scope=BotCommandScopeDefault(), language_code=lang)
+    await bot.set_my_commands(  # type: ignore[attr-defined]
+        command_list("zh"), scope=BotCommandScopeDefault())
+
+
+def menu_keyboard(lang: str) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        [[str(t(lang, key)) for key in row] for row in MENU],
+        resize_keyboard=True, is_persistent=True,
+    )
+
+
+def menu_action(text: str) -> str | None:
+    """The menu key a typed or pressed label stands for, in any language."""
+    wanted = text.strip()
+    for row in MENU:
+        for key in row:
+            if any(catalog.get(key) == wanted for catalog in CATALOGS.values()):
+                return key
+    return None

@@ -1,0 +1,69 @@
+"""Fixtures: a real SQLite database per test, and the real bot on the emulator."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.config import Config, DatabaseConfig, parse_config
+from bot.demo.seed import PERSONAS, STRANGER_ID, seed_office
+from bot.sandbox import Sandbox
+from bot.services.container import Services
+from storage.db import Database
+from storage.migrate import upgrade
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# A Friday morning in the office; tests move the clock from here, never the dates of samples.
+START = datetime(2026, 11, 27, 10, 0, tzinfo=SHANGHAI)
+SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
+
+ADMIN = 1004  # 陈志强, admin + clerk
+CLERK_KEEPER = 1005  # 刘芳
+STAFF = 1006  # 张伟
+STAFF_EN = 1008  # 黄磊, English
+LEADER = 1001  # 王建国
+STRANGER = STRANGER_ID
+
+
+def sample(name: str) -> Path:
+    path = SAMPLES / name
+    if not path.exists():
+        pytest.fail(f"sample file missing: {path} (shared/samples sits beside the repo)")
+    return path
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    base = parse_config("", path="test")
+    return dataclasses.replace(
+        base, database=DatabaseConfig(url=f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"))
+
+
+@pytest.fixture
+async def services(config: Config) -> AsyncIterator[Services]:
+    await upgrade(config.database.url)
+    db = Database(config.database.url)
+    yield Services(config, db, ManualClock(START))
+    await db.dispose()
+
+
+@pytest.fixture
+async def sandbox(config: Config) -> AsyncIterator[Sandbox]:
+    """The real bot on the emulator with the seeded office (everyone registered)."""
+    async with Sandbox(config, start=START) as box:
+        await seed_office(box.services)
+        for persona in PERSONAS:
+            box.emu.add_user(user_id=persona.telegram_id, first_name=persona.name,
+                             language_code="en" if persona.language == "en" else "zh-hans")
+        box.emu.add_user(user_id=STRANGER, first_name="Stranger", language_code="zh-hans")
+        yield box
+
+
+def texts(messages: list[dict[str, object]]) -> str:
+    return "\n".join(str(m.get("text") or m.get("caption") or "") for m in messages)
