@@ -180,9 +180,10 @@ def _package_year(year: int) -> _YearData:
     # `weekend_workdays` is the package's public answer; it also carries a few stray dates from
     # other years' tables, so keep only what this year's arrangement can list (Y and Y-1: the
     # 元旦 make-up day may fall in late December of the year before).
-    makeups = frozenset(
-        d for d in getattr(zh, "weekend_workdays", ()) if d.year in (year, year - 1)
-    ) if known else frozenset()
+    makeups: frozenset[date] = frozenset()
+    if known:
+        listed = getattr(zh, "weekend_workdays", ())
+        makeups = frozenset(d for d in listed if d.year in (year, year - 1))
 
     # Which day off each make-up day pays for, from the package's table of
     # (to_month, to_day, from_month, from_day[, from_year]) entries.
@@ -219,6 +220,18 @@ def _days(start: date, end: date) -> Iterator[date]:
 # ---------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Overrides:
+    by_day: Mapping[date, DayOverride]
+    workday_years: frozenset[int]  # years with a make-up workday entered: arrangement known
+
+    @classmethod
+    def of(cls, overrides: Iterable[DayOverride]) -> _Overrides:
+        by_day = {o.day: o for o in overrides}
+        years = frozenset(day.year for day, o in by_day.items() if o.kind == "workday")
+        return cls(MappingProxyType(by_day), years)
+
+
 class HolidayCalendar:
     """The office calendar. Synchronous and cheap; safe to call per request.
 
@@ -228,16 +241,15 @@ class HolidayCalendar:
     """
 
     def __init__(self, overrides: Iterable[DayOverride] = ()) -> None:
-        self._overrides: Mapping[date, DayOverride] = MappingProxyType({})
-        self._workday_override_years: frozenset[int] = frozenset()
-        self.set_overrides(overrides)
+        self._state = _Overrides.of(overrides)
 
     def set_overrides(self, overrides: Iterable[DayOverride]) -> None:
-        by_day = {o.day: o for o in overrides}
-        years = frozenset(d.year for d, o in by_day.items() if o.kind == "workday")
-        # One assignment each, so a reader never sees half an update.
-        self._overrides = MappingProxyType(by_day)
-        self._workday_override_years = years
+        # One assignment, so a reader on another thread never sees half an update.
+        self._state = _Overrides.of(overrides)
+
+    @property
+    def _overrides(self) -> Mapping[date, DayOverride]:
+        return self._state.by_day
 
     @property
     def overrides(self) -> tuple[DayOverride, ...]:
@@ -297,7 +309,7 @@ class HolidayCalendar:
     # --- years -----------------------------------------------------------------------------
 
     def year_known(self, year: int) -> bool:
-        return year in _PACKAGE_YEARS or year in self._workday_override_years
+        return year in _PACKAGE_YEARS or year in self._state.workday_years
 
     def missing_years(self, start: date, end: date) -> list[int]:
         """Years in [start, end] whose official arrangement is not known (periods provisional)."""
