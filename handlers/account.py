@@ -5,15 +5,11 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.i18n import t, words
+from bot.i18n import role_labels, t, words
 from bot.services.access import Actor
 from handlers.common import command_args, domain_errors, reply
 from handlers.context import BotContext
 from handlers.menu import menu_action, menu_keyboard
-
-
-def role_names(lang: str, roles: frozenset[str]) -> str:
-    return str(t(lang, "list.sep")).join(str(t(lang, f"role.{r}")) for r in sorted(roles))
 
 
 @domain_errors
@@ -43,7 +39,7 @@ async def whoami(update: Update, context: BotContext) -> None:
     me = await context.services.people.whoami(context.me)
     await reply(update, context, context.t(
         "whoami.card", name=me.name, department=me.department or "—", title=me.title or "—",
-        phone=me.phone or "—", roles=role_names(context.lang, me.roles),
+        phone=me.phone or "—", roles=role_labels(context.lang, me.roles),
         language=context.t(f"lang.name.{context.lang}"),
     ))
 

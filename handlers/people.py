@@ -9,11 +9,11 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.i18n import role_labels
 from bot.services.access import Role
 from bot.services.errors import InvalidInput
 from bot.services.people import parse_draft
 from bot.services.sheets import MAX_SHEET_BYTES
-from handlers.account import role_names
 from handlers.common import command_args, domain_errors, reply
 from handlers.context import BotContext
 from handlers.sender import edit_text
@@ -64,7 +64,7 @@ async def _people_text(context: BotContext, page: int) -> tuple[str, InlineKeybo
             state = "people.state_unreachable"
         lines.append(str(context.t(
             "people.list_line", name=p.name, department=p.department or "—",
-            title=p.title or "—", roles=role_names(context.lang, p.roles),
+            title=p.title or "—", roles=role_labels(context.lang, p.roles),
             state=context.t(state))))
     return "\n".join(lines), _page_buttons(result.page, result.pages)
 
@@ -125,7 +125,7 @@ async def staff_sheet(update: Update, context: BotContext) -> None:
     for number, draft in preview.drafts[:MAX_PROBLEMS_SHOWN]:
         lines.append(str(context.t("import.staff_line", row=number, name=draft.name,
                                    department=draft.department,
-                                   roles=role_names(context.lang, draft.roles))))
+                                   roles=role_labels(context.lang, draft.roles))))
     if len(preview.drafts) > MAX_PROBLEMS_SHOWN:
         lines.append(str(context.t("import.more_rows",
                                    count=len(preview.drafts) - MAX_PROBLEMS_SHOWN)))

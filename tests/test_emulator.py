@@ -203,7 +203,7 @@ async def test_long_poll_returns_as_soon_as_an_update_arrives(
 ) -> None:
     poll = asyncio.create_task(bot.get_updates(timeout=8))
     # Send only once the poll is parked in the server, so the test measures the wake-up.
-    await emu.wait_for(lambda: emu.state.updates.poll_generation == 1)
+    await emu.wait_for(lambda: emu.is_polling)
     started = time.monotonic()
     update_id = emu.send_text(USER, "/start")
 

@@ -136,12 +136,22 @@ class BotApi:
         # Like Telegram, a new poll ends any poll still waiting (that one answers 409).
         queue.poll_generation += 1
         generation = queue.poll_generation
-        state.notifier.notify()
         if offset is not None:
             queue.confirm(offset)
+        queue.active_polls += 1
+        state.notifier.notify()
+        try:
+            return await self._wait_for_updates(generation, limit, timeout)
+        finally:
+            queue.active_polls -= 1
 
+    async def _wait_for_updates(
+        self, generation: int, limit: int, poll_seconds: float
+    ) -> list[dict[str, Any]]:
+        state = self.state
+        queue = state.updates
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + poll_seconds
         while True:
             if queue.poll_generation != generation:
                 raise ApiError.conflict(_CONFLICT_OTHER_POLL)

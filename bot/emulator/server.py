@@ -14,12 +14,13 @@ import asyncio
 import copy
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import tornado.httpserver
 import tornado.netutil
+import tornado.routing
 import tornado.web
 
 from bot.emulator.bot_api import BotApi
@@ -37,6 +38,16 @@ def _utc_now() -> datetime:
 
 
 class BotApiEmulator:
+    """A Telegram Bot API server on `host:port` plus the people who talk to the bot.
+
+    - `rate_limits`: True enforces Telegram's flood limits on send* methods (30 messages/s per
+      bot, 1 message/s per chat, answering 429 with retry_after); pass a `RateLimiter` to
+      choose other budgets.
+    - `latency`: seconds added to every Bot API call, to make benchmarks feel the network.
+    - `now`: the clock stamping `date`/`edit_date` (a moved test clock, default real UTC).
+    - `extra_handlers`: more tornado routes to serve on the same port (e.g. a web front).
+    """
+
     def __init__(
         self,
         token: str = "123456:TEST",
@@ -45,9 +56,10 @@ class BotApiEmulator:
         port: int = 0,
         *,
         bot_first_name: str = "OfficeBot",
-        rate_limits: bool = False,
+        rate_limits: bool | RateLimiter = False,
         latency: float = 0.0,
         now: Callable[[], datetime] | None = None,
+        extra_handlers: Sequence[tornado.routing.Rule | tuple[Any, ...]] = (),
     ) -> None:
         self.token = token
         self.bot_username = bot_username
@@ -70,7 +82,12 @@ class BotApiEmulator:
             },
             now=now or _utc_now,
         )
-        self.api = BotApi(self.state, RateLimiter() if rate_limits else None)
+        if isinstance(rate_limits, RateLimiter):
+            limiter: RateLimiter | None = rate_limits
+        else:
+            limiter = RateLimiter() if rate_limits else None
+        self.api = BotApi(self.state, limiter)
+        self._extra_handlers = list(extra_handlers)
         self._users = UserSide(self.state)
         self._server: tornado.httpserver.HTTPServer | None = None
         self._requests: set[asyncio.Task[Any]] = set()
@@ -92,6 +109,7 @@ class BotApiEmulator:
             [
                 (r"/bot([^/]+)/([A-Za-z0-9_]+)/?", _MethodHandler, {"emulator": self}),
                 (r"/file/bot([^/]+)/(.+)", _FileHandler, {"emulator": self}),
+                *self._extra_handlers,
             ],
             default_handler_class=_NotFoundHandler,
             # Tornado logs every 4xx as a warning; the emulator answers 4xx on purpose.
@@ -215,6 +233,11 @@ class BotApiEmulator:
     @property
     def pending_update_count(self) -> int:
         return len(self.state.updates.pending)
+
+    @property
+    def is_polling(self) -> bool:
+        """True while a getUpdates call is open, e.g. the bot is parked in a long poll."""
+        return self.state.updates.active_polls > 0
 
     # -- events and waiting -----------------------------------------------------------------
 
@@ -348,7 +371,10 @@ class _MethodHandler(_EmulatorHandler):
             return
         except asyncio.CancelledError:
             if task.cancelled():
-                return  # client disconnected or emulator stopping: nobody to answer
+                # Client gone or emulator stopping: drop the connection like a vanished server,
+                # rather than let tornado auto-finish with an empty 200 that PTB would misread.
+                self.detach().close()
+                return
             raise
         except Exception:
             log.exception("emulator failed on %s", method)

@@ -107,6 +107,8 @@ class UpdateQueue:
     delivered: set[int] = field(default_factory=set)
     # Incremented by every getUpdates call so an older long poll can notice it was superseded.
     poll_generation: int = 0
+    # getUpdates calls currently inside the emulator (normally 0 or 1).
+    active_polls: int = 0
 
     def enqueue(self, kind: str, payload: dict[str, Any]) -> int:
         update_id = self.next_update_id
@@ -204,7 +206,7 @@ class EmulatorState:
         return list(self.chats.get(chat_id, {}).values())
 
     def is_from_bot(self, message: dict[str, Any]) -> bool:
-        return message.get("from", {}).get("id") == self.bot_user["id"]
+        return bool(message.get("from", {}).get("id") == self.bot_user["id"])
 
     def mark_user_action(self, chat_id: int) -> None:
         self.user_action_mark[chat_id] = self._last_message_id.get(chat_id, 0)

@@ -43,6 +43,8 @@ class UserSide:
     # -- messages ---------------------------------------------------------------------------
 
     def send_text(self, user_id: int, text: str, reply_to_message_id: int | None = None) -> int:
+        if not text.strip():
+            raise ValueError("Telegram clients cannot send an empty message")
         content: dict[str, Any] = {"text": text}
         entities = command_entities(text)
         if entities:

@@ -6,6 +6,7 @@ text can be passed in as it is.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from string import Formatter
 
 from bot.i18n import en, zh
@@ -43,3 +44,10 @@ def words(key: str) -> set[str]:
     """What people may type for an action, in every language (e.g. 签到 / sign in)."""
     found = {catalog[key] for catalog in CATALOGS.values() if key in catalog}
     return {w.strip() for entry in found for w in entry.split("|") if w.strip()}
+
+
+def role_labels(lang: str, roles: Iterable[str]) -> str:
+    """Role names in the order offices list them: staff, leader, clerk, seal keeper, admin."""
+    order = ("staff", "leader", "clerk", "seal_keeper", "admin")
+    chosen = sorted({str(r) for r in roles}, key=lambda r: order.index(r) if r in order else 9)
+    return str(t(lang, "list.sep")).join(str(t(lang, f"role.{r}")) for r in chosen)

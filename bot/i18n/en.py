@@ -129,4 +129,19 @@ MESSAGES: dict[str, str] = {
         "workdays are missing. Enter them with /holiday once the State Council publishes "
         "them; until then the computable statutory holidays are used."
     ),
+    "time.unparsed": "Cannot read the time “{text}”. Try: tomorrow 3pm, next monday 9am, Dec 1 14:30, in 3 days, 明天下午3点.",
+    "time.past": "“{text}” is already past; please give a time in the future.",
+    "time.ambiguous": "“{text}” is not precise enough; give a day and an hour, e.g. tomorrow 3pm.",
+    "holiday.head": "<b>Coming holidays</b>",
+    "holiday.period": "{name}: {start} to {end}, {days} days; make-up workdays: {makeup}{provisional}",
+    "holiday.provisional": " (computed festivals only, official arrangement pending)",
+    "holiday.missing": "⚠️ No official arrangement for {year} yet: make-up workdays are missing. Enter them day by day once published.",
+    "holiday.overrides_head": "<b>Entered corrections</b>",
+    "holiday.override_holiday": "{day} day off · {name}",
+    "holiday.override_workday": "{day} workday · {name}",
+    "holiday.usage": "Enter: /holiday date off|work|clear [name]\ne.g. /holiday 2027-10-06 off 国庆节  /holiday 2027-09-26 work 国庆节调休上班",
+    "holiday.set_holiday": "Set: {day} is a day off ({name}), effective now.",
+    "holiday.set_workday": "Set: {day} is a workday ({name}), effective now.",
+    "holiday.cleared": "Correction for {day} removed; the holiday calendar applies again.",
+    "holiday.nothing_to_clear": "There is no correction for {day} to remove.",
 }

@@ -119,4 +119,21 @@ MESSAGES: dict[str, str] = {
         "⚠️ 节假日日历尚无 {year} 年的官方放假安排，调休上班日缺失。"
         "国务院办公厅通知发布后，请用 /holiday 录入。在此之前按可推算的法定节日处理。"
     ),
+    # 时间
+    "time.unparsed": "无法识别时间“{text}”。可以这样写：明天下午3点、下周一上午9点、12月1日 14:30、3天后、月底。",
+    "time.past": "“{text}”已经过去了，请填写将来的时间。",
+    "time.ambiguous": "“{text}”不够明确，请写清日期和钟点，如：明天下午3点、周五 15:00。",
+    # 节假日
+    "holiday.head": "<b>近期节假日</b>",
+    "holiday.period": "{name}：{start} 至 {end}，共 {days} 天；调休上班：{makeup}{provisional}",
+    "holiday.provisional": "（暂按法定节日推算，待官方安排）",
+    "holiday.missing": "⚠️ 尚无 {year} 年官方放假安排，调休上班日缺失。通知发布后请逐日录入。",
+    "holiday.overrides_head": "<b>已录入的调整</b>",
+    "holiday.override_holiday": "{day} 放假 · {name}",
+    "holiday.override_workday": "{day} 上班 · {name}",
+    "holiday.usage": "录入：/holiday 日期 休|班|取消 [名称]\n例：/holiday 2027-10-06 休 国庆节　/holiday 2027-09-26 班 国庆节调休上班",
+    "holiday.set_holiday": "已设置：{day} 放假（{name}），立即生效。",
+    "holiday.set_workday": "已设置：{day} 上班（{name}），立即生效。",
+    "holiday.cleared": "已取消 {day} 的调整，恢复按节假日日历。",
+    "holiday.nothing_to_clear": "{day} 没有可取消的调整。",
 }

@@ -10,14 +10,15 @@ from sqlalchemy import select
 from bot.clock import Clock
 from bot.config import Config
 from bot.services import outbox
-from bot.services.calendar import DayOverride, HolidayCalendar
+from bot.services.calendar import HolidayCalendar
 from bot.services.dispatcher import Dispatcher, DispatchReport
+from bot.services.holiday_overrides import HolidayOverrideService
 from bot.services.notifier import Notifier
 from bot.services.people import PeopleService
 from bot.services.staff_import import StaffImportService
 from bot.services.sweeps import Sweep, SweepRunner
 from storage.db import Database
-from storage.models import HolidayOverride, Staff, StaffRole
+from storage.models import Staff, StaffRole
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ class Services:
         self.db = db
         self.clock = clock
         self.calendar = HolidayCalendar()
+        self.holidays = HolidayOverrideService(db, config, clock, self.calendar)
         self.people = PeopleService(db, config, clock)
         self.staff_import = StaffImportService(db, clock, self.people)
         self.sweeps = SweepRunner(db, config, clock)
@@ -41,11 +43,7 @@ class Services:
 
     async def load(self) -> None:
         """Read what the services keep in memory (the admins' calendar overrides)."""
-        async with self.db.transaction() as s:
-            rows = await s.scalars(select(HolidayOverride))
-            self.calendar.set_overrides(
-                DayOverride(day=r.day, kind=r.kind, name=r.name) for r in rows  # type: ignore[arg-type]
-            )
+        await self.holidays.load()
 
     async def tick(self) -> DispatchReport:
         """What the scheduler does every few seconds: due sweeps, then due notifications."""

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bot.clock import Clock
+from bot.i18n import role_labels
 from bot.services import audit
 from bot.services.access import Actor, Role, parse_roles
 from bot.services.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -153,7 +154,7 @@ class StaffImportService:
                 people.append(ImportedPerson(draft.name, draft.department, link,
                                              invite.expires_at))
                 out_rows.append([number, draft.name, draft.department, draft.title, draft.phone,
-                                 "、".join(sorted(r.value for r in draft.roles)), link,
+                                 role_labels("zh", draft.roles), link,
                                  invite.expires_at.astimezone(self.people.config.tz)
                                  .strftime("%Y-%m-%d %H:%M")])
             audit.record(s, at=now, actor_id=actor.id, action="staff.import", entity="upload",

@@ -1,0 +1,57 @@
+"""/holiday: admins see the coming holidays and correct the calendar day by day."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler
+
+from bot.services.access import Role
+from handlers.common import command_args, domain_errors, reply
+from handlers.context import BotContext
+
+WEEKDAYS = {"zh": "一二三四五六日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
+
+
+def day_label(lang: str, day: date) -> str:
+    if lang == "zh":
+        return f"{day.month}月{day.day}日（周{WEEKDAYS['zh'][day.weekday()]}）"
+    return f"{day:%Y-%m-%d} ({WEEKDAYS['en'][day.weekday()]})"
+
+
+@domain_errors
+async def holiday(update: Update, context: BotContext) -> None:
+    context.me.require(Role.ADMIN)
+    service = context.services.holidays
+    args = command_args(update)
+    if args:
+        day, kind, name = service.parse_command(args)
+        result = await service.set_day(context.me, day, kind, name)
+        key = "holiday.cleared" if result is None else f"holiday.set_{result.kind}"
+        await reply(update, context, context.t(key, day=day_label(context.lang, day),
+                                               name=name or "—"))
+        return
+    status = service.status(context.me)
+    lines = [str(context.t("holiday.head"))]
+    for period in status.periods:
+        makeup = str(context.t("list.sep")).join(
+            day_label(context.lang, d) for d in period.makeup_workdays) or "—"
+        lines.append(str(context.t(
+            "holiday.period", name=period.display_name(context.lang),
+            start=day_label(context.lang, period.start), end=day_label(context.lang, period.end),
+            days=period.days, makeup=makeup,
+            provisional=context.t("holiday.provisional") if period.provisional else "")))
+    for year in status.missing_years:
+        lines.append(str(context.t("holiday.missing", year=year)))
+    if status.overrides:
+        lines.append(str(context.t("holiday.overrides_head")))
+        for o in status.overrides:
+            lines.append(str(context.t(f"holiday.override_{o.kind}",
+                                       day=day_label(context.lang, o.day), name=o.name or "—")))
+    lines.append(str(context.t("holiday.usage")))
+    await reply(update, context, "\n".join(lines))
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CommandHandler("holiday", holiday))
