@@ -1,0 +1,37 @@
+"""Alembic migrations produce exactly the schema the models describe."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+
+from bot.config import Config
+from storage.db import Database
+from storage.migrate import current_revision, head_revision, upgrade
+from storage.models import Base
+
+
+async def test_migrations_match_models(config: Config) -> None:
+    await upgrade(config.database.url)
+    db = Database(config.database.url)
+    try:
+        assert await current_revision(db.engine) == head_revision()
+        async with db.engine.connect() as conn:
+            diff = await conn.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata))
+        assert diff == []
+    finally:
+        await db.dispose()
+
+
+async def test_sqlite_runs_in_wal_with_foreign_keys(config: Config) -> None:
+    await upgrade(config.database.url)
+    db = Database(config.database.url)
+    try:
+        async with db.engine.connect() as conn:
+            assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+            assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+            assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() == 10_000
+    finally:
+        await db.dispose()
