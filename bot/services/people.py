@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -257,12 +257,21 @@ class PeopleService:
             if bound is not None:
                 raise Conflict("start.account_bound", name=bound.name)
             before = _snapshot(staff)
+            # The code is spent by a conditional UPDATE, decided under the database's write
+            # lock: of two people pressing the same link at once, exactly one wins.
+            spent = await s.execute(
+                update(Invite)
+                .where(Invite.id == invite.id, Invite.used_at.is_(None),
+                       Invite.revoked_at.is_(None))
+                .values(used_at=now, used_by_telegram_id=telegram_user_id)
+                .execution_options(synchronize_session=False)
+            )
+            if spent.rowcount != 1:  # type: ignore[attr-defined]
+                raise Conflict("start.code_used")
             staff.telegram_user_id = telegram_user_id
             staff.reachable = True
             if staff.language is None:
                 staff.language = normalize_language(language_code, self.config.language)
-            invite.used_at = now
-            invite.used_by_telegram_id = telegram_user_id
             audit.record(s, at=now, actor_id=staff.id, action="staff.register", entity="staff",
                          entity_id=staff.id, before=before, after=_snapshot(staff))
             await self._tell_admins(s, staff, invite, now)

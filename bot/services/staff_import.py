@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import update
 
 from bot.clock import Clock
 from bot.i18n import role_labels
@@ -141,12 +141,16 @@ class StaffImportService:
         people: list[ImportedPerson] = []
         out_rows: list[list[object]] = []
         async with self.db.transaction() as s:
-            upload = await s.scalar(select(SheetUpload).where(
-                SheetUpload.id == upload_id, SheetUpload.status == "pending"))
-            if upload is None:
+            # A conditional UPDATE, so a double press imports once even when both presses
+            # are processed at the same moment.
+            claimed = await s.execute(
+                update(SheetUpload)
+                .where(SheetUpload.id == upload_id, SheetUpload.status == "pending")
+                .values(status="applied", decided_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
                 raise Conflict("import.already_done")
-            upload.status = "applied"
-            upload.decided_at = now
             for number, draft in drafts:
                 staff, _ = await self.people.create_staff(s, actor, draft, now)
                 invite = await self.people.issue_invite(s, actor, staff, now)

@@ -1,0 +1,107 @@
+"""Dispatcher retries against a Telegram that fails: backoff, give-up, permanent refusal.
+
+The notifier here stands in for Telegram's network (the boundary), not for our own code.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.clock import ManualClock
+from bot.services import outbox
+from bot.services.container import Services
+from bot.services.notifier import Buttons, DeliveryFailed, DeliveryRetry
+from storage.models import Department, Notification, Staff, StaffRole
+
+
+class FlakyTelegram:
+    def __init__(self, failures: list[Exception]) -> None:
+        self.failures = failures
+        self.sent: list[tuple[int, str]] = []
+
+    async def send(self, chat_id: int, text: str, buttons: Buttons | None = None) -> int:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append((chat_id, text))
+        return len(self.sent)
+
+
+async def person(services: Services) -> int:
+    now = services.clock.now()
+    async with services.db.transaction() as s:
+        dept = Department(name="党政办", created_at=now)
+        s.add(dept)
+        await s.flush()
+        staff = Staff(name="张伟", department_id=dept.id, telegram_user_id=42, created_at=now,
+                      roles=[StaffRole(role="staff")])
+        s.add(staff)
+        await s.flush()
+        await outbox.schedule(s, key="k1", recipient_id=staff.id, template="notify.registered",
+                              params={"name": "李四", "department": "党政办"}, due_at=now,
+                              now=now)
+        return staff.id
+
+
+def manual(services: Services) -> ManualClock:
+    assert isinstance(services.clock, ManualClock)
+    return services.clock
+
+
+async def row(services: Services) -> Notification:
+    async with services.db.transaction() as s:
+        found = await s.scalar(select(Notification).where(Notification.key == "k1"))
+        assert found is not None
+        return found
+
+
+async def test_transient_failures_back_off_then_send(services: Services) -> None:
+    await person(services)
+    telegram = FlakyTelegram([DeliveryRetry("timed out"), DeliveryRetry("flood", 90)])
+    services.attach_notifier(telegram)
+    clock = manual(services)
+    start = clock.now()
+
+    await services.tick()
+    first = await row(services)
+    assert first.status == outbox.PENDING and first.attempts == 1
+    assert first.next_attempt_at == start + timedelta(seconds=30)
+
+    clock.advance(timedelta(seconds=30))
+    await services.tick()
+    second = await row(services)
+    assert second.attempts == 2
+    # Telegram's retry_after (90 s) wins over the doubled backoff (60 s).
+    assert second.next_attempt_at == clock.now() + timedelta(seconds=90)
+
+    clock.advance(timedelta(seconds=89))
+    await services.tick()
+    assert telegram.sent == []
+    clock.advance(timedelta(seconds=1))
+    await services.tick()
+    assert telegram.sent == [(42, "李四（党政办）已完成注册。")]
+    assert (await row(services)).status == outbox.SENT
+
+
+async def test_gives_up_after_max_attempts(services: Services) -> None:
+    await person(services)
+    attempts = services.config.outbox.max_attempts
+    telegram = FlakyTelegram([DeliveryRetry("down") for _ in range(attempts + 3)])
+    services.attach_notifier(telegram)
+    for _ in range(attempts):
+        await services.tick()
+        manual(services).advance(timedelta(hours=2))
+    final = await row(services)
+    assert final.status == outbox.FAILED and final.attempts == attempts
+    assert telegram.sent == []
+
+
+async def test_refused_message_is_not_retried(services: Services) -> None:
+    await person(services)
+    telegram = FlakyTelegram([DeliveryFailed("can't parse entities")])
+    services.attach_notifier(telegram)
+    await services.tick()
+    await services.tick()
+    failed = await row(services)
+    assert failed.status == outbox.FAILED and "parse" in (failed.last_error or "")
