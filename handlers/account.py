@@ -123,8 +123,10 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
 
 def register_fallbacks(app: Application) -> None:  # type: ignore[type-arg]
     """Last in group 0, after every feature's handlers: the first match in a group wins."""
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, text_fallback))
-    app.add_handler(MessageHandler(filters.COMMAND, _unknown_command))
+    # New messages only: an edited old message is not a new request.
+    fresh = filters.UpdateType.MESSAGE
+    app.add_handler(MessageHandler(fresh & filters.TEXT & ~filters.COMMAND, text_fallback))
+    app.add_handler(MessageHandler(fresh & filters.COMMAND, _unknown_command))
     app.add_handler(CallbackQueryHandler(unknown_button))
 
 

@@ -167,5 +167,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(people_page, pattern=r"^people:page:\d+$"))
     app.add_handler(CallbackQueryHandler(staff_sheet_decision,
                                          pattern=r"^import:staff:(ok|no):\d+$"))
-    app.add_handler(MessageHandler(filters.Document.ALL, staff_sheet))
+    app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.Document.ALL, staff_sheet))
 
