@@ -10,6 +10,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 import handlers
 from bot.config import Config
+from bot.persistence import DbPersistence
 from bot.services.container import Services
 from bot.updates import OrderedUpdateProcessor
 from handlers.context import BotContext
@@ -41,6 +42,7 @@ def build_application(
         # Paces every send to Telegram's limits and retries a 429 after its retry_after.
         .rate_limiter(AIORateLimiter(max_retries=3))
         .concurrent_updates(processor or OrderedUpdateProcessor())
+        .persistence(DbPersistence(services.db))
         .post_init(prepare)
         .post_shutdown(_post_shutdown)
     )

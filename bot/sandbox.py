@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Update
+from telegram.ext import Application
 
 from bot.app import build_application, prepare
 from bot.clock import ManualClock
@@ -23,6 +25,7 @@ from bot.updates import OrderedUpdateProcessor
 from storage.db import Database
 from storage.migrate import upgrade
 
+Setup = Callable[[Application[Any, Any, Any, Any, Any, Any]], None]
 SANDBOX_TOKEN = "123456789:SANDBOX-token"
 SANDBOX_USERNAME = "officebot_sandbox_bot"
 WAIT_SECONDS = 20.0
@@ -30,12 +33,15 @@ WAIT_SECONDS = 20.0
 
 class Sandbox:
     def __init__(self, config: Config, *, start: datetime, run_scheduler: bool = False,
-                 port: int = 0) -> None:
+                 port: int = 0, setup: Setup | None = None) -> None:
         self.config = dataclasses.replace(
             config, telegram=TelegramConfig(token=SANDBOX_TOKEN))
         self.clock = ManualClock(start)
         self.run_scheduler = run_scheduler
         self.port = port
+        # Called with the built Application before initialize(), when PTB loads persisted
+        # conversations: the place to add handlers a test or demo needs.
+        self.setup = setup
         self._done: set[int] = set()
         self._waiters: dict[int, asyncio.Future[None]] = {}
 
@@ -53,6 +59,8 @@ class Sandbox:
             base_file_url=self.emu.base_file_url, run_scheduler=self.run_scheduler,
             processor=self.processor,
         )
+        if self.setup is not None:
+            self.setup(self.app)
         await self.app.initialize()
         await prepare(self.app)
         await self.app.start()

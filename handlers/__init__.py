@@ -8,6 +8,9 @@ from handlers import access, account, errors, holidays, people
 
 
 def register_all(app: Application) -> None:  # type: ignore[type-arg]
+    """Order matters: the gate is group -1; in group 0 the first matching handler wins, so
+    feature conversations go first (their states must see a person's answers before any
+    command or catch-all does), the catch-alls and the global /cancel last."""
     access.register(app)
     account.register(app)
     people.register(app)

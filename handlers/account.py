@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot.i18n import role_labels, t, words
 from bot.services.access import Actor
@@ -85,8 +92,11 @@ async def show_menu(update: Update, context: BotContext) -> None:
     await reply(update, context, context.t("menu.shown"), menu_keyboard(context.lang))
 
 
-async def cancel(update: Update, context: BotContext) -> None:
+async def cancel(update: Update, context: BotContext) -> int:
+    """/cancel always works: feature conversations list this as their fallback (the END it
+    returns closes them); outside a conversation it is the last-in-line command below."""
     await reply(update, context, context.t("cancel.nothing"), menu_keyboard(context.lang))
+    return ConversationHandler.END
 
 
 @domain_errors
@@ -117,7 +127,6 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("lang", lang))
     app.add_handler(CommandHandler("help", help_))
     app.add_handler(CommandHandler("menu", show_menu))
-    app.add_handler(CommandHandler("cancel", cancel))
     app.add_handler(CallbackQueryHandler(lang_button, pattern=r"^lang:set:(zh|en)$"))
 
 
@@ -125,6 +134,7 @@ def register_fallbacks(app: Application) -> None:  # type: ignore[type-arg]
     """Last in group 0, after every feature's handlers: the first match in a group wins."""
     # New messages only: an edited old message is not a new request.
     fresh = filters.UpdateType.MESSAGE
+    app.add_handler(CommandHandler("cancel", cancel))
     app.add_handler(MessageHandler(fresh & filters.TEXT & ~filters.COMMAND, text_fallback))
     app.add_handler(MessageHandler(fresh & filters.COMMAND, _unknown_command))
     app.add_handler(CallbackQueryHandler(unknown_button))

@@ -174,3 +174,26 @@ class SheetUpload(Base):
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|applied|discarded
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
+
+
+class PersistedState(Base):
+    """What PTB keeps in memory between updates (conversation states, user_data, chat_data),
+    written here by bot/persistence.py so a restart does not drop a half-finished dialogue.
+
+    kind is 'conversation' (name = handler name, key = JSON of the conversation key tuple),
+    'user_data' or 'chat_data' (name = '', key = the id). data is JSON: a state or a dict.
+    """
+
+    __tablename__ = "persisted_state"
+    __table_args__ = (
+        UniqueConstraint("kind", "name", "key", name="uq_persisted_state_kind_name_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100), default="")
+    key: Mapped[str] = mapped_column(String(200))
+    data: Mapped[Any]
+    # When the row was last written: restored conversations older than the persistence's
+    # max age are dropped at start-up instead of resuming a dialogue nobody remembers.
+    updated_at: Mapped[datetime]

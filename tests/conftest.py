@@ -13,7 +13,7 @@ import pytest
 from bot.clock import ManualClock
 from bot.config import Config, DatabaseConfig, parse_config
 from bot.demo.seed import PERSONAS, STRANGER_ID, seed_office
-from bot.sandbox import Sandbox
+from bot.sandbox import Sandbox, Setup
 from bot.services.container import Services
 from storage.db import Database
 from storage.migrate import upgrade
@@ -54,9 +54,15 @@ async def services(config: Config) -> AsyncIterator[Services]:
 
 
 @pytest.fixture
-async def sandbox(config: Config) -> AsyncIterator[Sandbox]:
+def sandbox_setup() -> Setup | None:
+    """Override in a test module to add handlers before the bot starts."""
+    return None
+
+
+@pytest.fixture
+async def sandbox(config: Config, sandbox_setup: Setup | None) -> AsyncIterator[Sandbox]:
     """The real bot on the emulator with the seeded office (everyone registered)."""
-    async with Sandbox(config, start=START) as box:
+    async with Sandbox(config, start=START, setup=sandbox_setup) as box:
         await seed_office(box.services)
         for persona in PERSONAS:
             box.emu.add_user(user_id=persona.telegram_id, first_name=persona.name,
