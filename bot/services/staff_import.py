@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import role_labels
@@ -63,6 +64,19 @@ def looks_like_staff_sheet(content: bytes) -> bool:
     except DomainError:
         return False
     return True
+
+
+async def pending_upload(s: AsyncSession, actor: Actor, kind: str,
+                         upload_id: int) -> SheetUpload:
+    """The uploader's own sheet, still waiting for their decision; anything else is refused."""
+    upload = await s.get(SheetUpload, upload_id)
+    if upload is None or upload.kind != kind:
+        raise NotFound("import.gone")
+    if upload.uploader_id != actor.id:
+        raise PermissionDenied("import.not_yours")
+    if upload.status != "pending":
+        raise Conflict("import.already_done")
+    return upload
 
 
 class StaffImportService:
@@ -125,13 +139,7 @@ class StaffImportService:
         actor.require(Role.ADMIN)
         now = self.clock.now()
         async with self.db.transaction() as s:
-            upload = await s.get(SheetUpload, upload_id)
-            if upload is None or upload.kind != KIND:
-                raise NotFound("import.gone")
-            if upload.uploader_id != actor.id:
-                raise PermissionDenied("import.not_yours")
-            if upload.status != "pending":
-                raise Conflict("import.already_done")
+            upload = await pending_upload(s, actor, KIND, upload_id)
             content = upload.content
         # Validate again: someone may have registered a name from the sheet meanwhile.
         drafts, problems = await self._validate(read_table(content, COLUMNS, REQUIRED))
@@ -173,12 +181,6 @@ class StaffImportService:
     async def discard(self, actor: Actor, upload_id: int) -> None:
         actor.require(Role.ADMIN)
         async with self.db.transaction() as s:
-            upload = await s.get(SheetUpload, upload_id)
-            if upload is None or upload.kind != KIND:
-                raise NotFound("import.gone")
-            if upload.uploader_id != actor.id:
-                raise PermissionDenied("import.not_yours")
-            if upload.status != "pending":
-                raise Conflict("import.already_done")
+            upload = await pending_upload(s, actor, KIND, upload_id)
             upload.status = "discarded"
             upload.decided_at = self.clock.now()
