@@ -6,7 +6,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
-    CommandHandler,
     ConversationHandler,
     MessageHandler,
     filters,
@@ -14,7 +13,7 @@ from telegram.ext import (
 
 from bot.i18n import role_labels, t, words
 from bot.services.access import Actor
-from handlers.common import command_args, domain_errors, reply
+from handlers.common import FRESH, command, command_args, domain_errors, reply
 from handlers.context import BotContext
 from handlers.menu import menu_action, menu_keyboard
 
@@ -93,9 +92,14 @@ async def show_menu(update: Update, context: BotContext) -> None:
 
 
 async def cancel(update: Update, context: BotContext) -> int:
-    """/cancel always works: feature conversations list this as their fallback (the END it
-    returns closes them); outside a conversation it is the last-in-line command below."""
+    """/cancel outside any conversation: there is nothing to stop."""
     await reply(update, context, context.t("cancel.nothing"), menu_keyboard(context.lang))
+    return ConversationHandler.END
+
+
+async def cancel_conversation(update: Update, context: BotContext) -> int:
+    """The fallback every feature conversation lists for /cancel: END closes it."""
+    await reply(update, context, context.t("cancel.done"), menu_keyboard(context.lang))
     return ConversationHandler.END
 
 
@@ -122,23 +126,27 @@ async def unknown_button(update: Update, context: BotContext) -> None:
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CommandHandler("start", start))
-    app.add_handler(CommandHandler("whoami", whoami))
-    app.add_handler(CommandHandler("lang", lang))
-    app.add_handler(CommandHandler("help", help_))
-    app.add_handler(CommandHandler("menu", show_menu))
+    app.add_handler(command("start", start))
+    app.add_handler(command("whoami", whoami))
+    app.add_handler(command("lang", lang))
+    app.add_handler(command("help", help_))
+    app.add_handler(command("menu", show_menu))
     app.add_handler(CallbackQueryHandler(lang_button, pattern=r"^lang:set:(zh|en)$"))
 
 
 def register_fallbacks(app: Application) -> None:  # type: ignore[type-arg]
     """Last in group 0, after every feature's handlers: the first match in a group wins."""
-    # New messages only: an edited old message is not a new request.
-    fresh = filters.UpdateType.MESSAGE
-    app.add_handler(CommandHandler("cancel", cancel))
-    app.add_handler(MessageHandler(fresh & filters.TEXT & ~filters.COMMAND, text_fallback))
-    app.add_handler(MessageHandler(fresh & filters.COMMAND, _unknown_command))
+    app.add_handler(command("cancel", cancel))
+    app.add_handler(MessageHandler(FRESH & filters.TEXT & ~filters.COMMAND, text_fallback))
+    app.add_handler(MessageHandler(FRESH & filters.COMMAND, _unknown_command))
+    # Photos, voice, stickers, a location nobody asked for: a hint, never silence.
+    app.add_handler(MessageHandler(FRESH, _unsupported))
     app.add_handler(CallbackQueryHandler(unknown_button))
 
 
 async def _unknown_command(update: Update, context: BotContext) -> None:
     await reply(update, context, context.t("fallback.unknown_command"))
+
+
+async def _unsupported(update: Update, context: BotContext) -> None:
+    await reply(update, context, context.t("fallback.unsupported"))

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
+from telegram.ext import CommandHandler, filters
 
 from bot.services.errors import DomainError
 from bot.text import Markup
@@ -60,6 +61,14 @@ def domain_errors(handler: Handler) -> Handler:
 def _plain(text: Markup) -> str:
     """Callback answers are plain text (no HTML), at most 200 characters."""
     return html.unescape(re.sub(r"<[^>]+>", "", text))[:200]
+
+
+# New messages only: editing an old "/invite 张三" must not issue a second link.
+FRESH = filters.UpdateType.MESSAGE
+
+
+def command(name: str, callback: Handler) -> CommandHandler[BotContext, Any]:
+    return CommandHandler(name, callback, filters=FRESH)
 
 
 def command_args(update: Update) -> str:

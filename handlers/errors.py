@@ -20,11 +20,16 @@ async def on_error(update: object, context: BotContext) -> None:
     if not isinstance(update, Update):
         return
     text = context.t("error.internal", incident=incident)
-    try:
-        if update.callback_query is not None:
+    if update.callback_query is not None:
+        try:
             await update.callback_query.answer(text[:200], show_alert=True)
-        elif update.effective_chat is not None:
-            await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML")
+            return
+        except Exception:  # already answered before the crash: say it in the chat instead
+            log.info("incident %s: callback already answered", incident)
+    if update.effective_chat is None:
+        return
+    try:
+        await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML")
     except Exception:  # the apology itself failed (network down): the log has the incident
         log.exception("incident %s: could not tell the user", incident)
 

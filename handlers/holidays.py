@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler
+from telegram.ext import Application
 
 from bot.services.access import Role
-from handlers.common import command_args, domain_errors, reply
+from handlers.common import command, command_args, domain_errors, reply
 from handlers.context import BotContext
 
 WEEKDAYS = {"zh": "一二三四五六日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
@@ -54,4 +54,4 @@ async def holiday(update: Update, context: BotContext) -> None:
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CommandHandler("holiday", holiday))
+    app.add_handler(command("holiday", holiday))

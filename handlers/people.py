@@ -7,16 +7,17 @@ import re
 from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.i18n import role_labels
 from bot.services.access import Role
 from bot.services.errors import InvalidInput
+from bot.services.notifier import Buttons
 from bot.services.people import parse_draft
 from bot.services.sheets import MAX_SHEET_BYTES
-from handlers.common import command_args, domain_errors, reply
+from handlers.common import FRESH, command, command_args, domain_errors, reply
 from handlers.context import BotContext
-from handlers.sender import edit_text
+from handlers.sender import edit_text, inline_keyboard
 
 MAX_PROBLEMS_SHOWN = 30
 
@@ -40,19 +41,19 @@ async def invite(update: Update, context: BotContext) -> None:
     ))
 
 
-def _page_buttons(page: int, pages: int) -> InlineKeyboardMarkup | None:
+def _page_buttons(page: int, pages: int) -> Buttons | None:
     if pages <= 1:
         return None
     row = []
     if page > 1:
-        row.append(InlineKeyboardButton("‹", callback_data=f"people:page:{page - 1}"))
-    row.append(InlineKeyboardButton(f"{page}/{pages}", callback_data=f"people:page:{page}"))
+        row.append(("‹", f"people:page:{page - 1}"))
+    row.append((f"{page}/{pages}", f"people:page:{page}"))
     if page < pages:
-        row.append(InlineKeyboardButton("›", callback_data=f"people:page:{page + 1}"))
-    return InlineKeyboardMarkup([row])
+        row.append(("›", f"people:page:{page + 1}"))
+    return [row]
 
 
-async def _people_text(context: BotContext, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+async def _people_text(context: BotContext, page: int) -> tuple[str, Buttons | None]:
     result = await context.services.people.list_people(context.me, page)
     lines = [str(context.t("people.list_head", total=result.total, page=result.page,
                            pages=result.pages))]
@@ -72,9 +73,9 @@ async def _people_text(context: BotContext, page: int) -> tuple[str, InlineKeybo
 @domain_errors
 async def people(update: Update, context: BotContext) -> None:
     arg = command_args(update)
-    page = int(arg) if arg.isdigit() else 1
+    page = int(arg) if arg.isascii() and arg.isdigit() else 1
     text, buttons = await _people_text(context, page)
-    await reply(update, context, text, buttons)
+    await reply(update, context, text, inline_keyboard(buttons))
 
 
 @domain_errors
@@ -84,7 +85,8 @@ async def people_page(update: Update, context: BotContext) -> None:
     page = int(query.data.rsplit(":", 1)[-1])
     text, buttons = await _people_text(context, page)
     await query.answer()
-    await query.edit_message_text(text, parse_mode="HTML", reply_markup=buttons)
+    assert query.message is not None
+    await edit_text(query.message, text, buttons)
 
 
 @domain_errors
@@ -161,11 +163,11 @@ async def staff_sheet_decision(update: Update, context: BotContext) -> None:
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CommandHandler("invite", invite))
-    app.add_handler(CommandHandler("people", people))
-    app.add_handler(CommandHandler("deactivate", deactivate))
+    app.add_handler(command("invite", invite))
+    app.add_handler(command("people", people))
+    app.add_handler(command("deactivate", deactivate))
     app.add_handler(CallbackQueryHandler(people_page, pattern=r"^people:page:\d+$"))
     app.add_handler(CallbackQueryHandler(staff_sheet_decision,
                                          pattern=r"^import:staff:(ok|no):\d+$"))
-    app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.Document.ALL, staff_sheet))
+    app.add_handler(MessageHandler(FRESH & filters.Document.ALL, staff_sheet))
 

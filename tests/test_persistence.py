@@ -208,12 +208,10 @@ class ProbeConversation:
         return ConversationHandler.END
 
     async def cancel(self, update: Update, context: BotContext) -> int:
-        # The project's /cancel reply, plus the one thing only the conversation can do:
-        # return END. A fallback that returned None would leave the conversation running.
+        # Drop the draft, then the project's conversation /cancel, whose END closes it.
         assert context.user_data is not None
         context.user_data.pop("topic", None)
-        await account.cancel(update, context)
-        return ConversationHandler.END
+        return await account.cancel_conversation(update, context)
 
     async def expired(self, update: Update, context: BotContext) -> None:
         assert context.user_data is not None and update.effective_user is not None
@@ -303,14 +301,14 @@ async def test_conversation_continues_after_a_restart(
 
 async def test_cancel_ends_the_conversation(sandbox: Sandbox) -> None:
     await sandbox.send(STAFF, "/testconv")
-    assert texts(await sandbox.send(STAFF, "/cancel")) == "已取消。"
+    assert texts(await sandbox.send(STAFF, "/cancel")) == "已取消，未做任何修改。"
     replies = texts(await sandbox.send(STAFF, "同意"))
     assert "收到" not in replies and "/help" in replies
     await sandbox.app.update_persistence()
     assert await state_rows(sandbox.db) == []
 
     # Outside a conversation /cancel is still answered, once, by the global command.
-    assert texts(await sandbox.send(STAFF, "/cancel")) == "已取消。"
+    assert texts(await sandbox.send(STAFF, "/cancel")) == "当前没有进行中的操作。"
 
 
 @pytest.mark.parametrize("conv_timeout", [0.3])

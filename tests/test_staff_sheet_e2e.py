@@ -77,7 +77,7 @@ async def test_sample_sheet_imports_with_links(office: Sandbox) -> None:
                                                sample("staff.xlsx").read_bytes()))
     assert "共 10 人" in preview
     assert "第 3 行：王建国 · 镇党委 · 领导" in preview
-    assert "第 6 行：陈志强 · 党政办 · 办公室、管理员" in preview
+    assert "第 6 行：陈志强 · 党政办 · 办公室人员、管理员" in preview
     assert await staff_count(office) == 1  # nothing until confirmed
 
     await office.press(BOSS, "✅ 确认导入")
@@ -92,7 +92,7 @@ async def test_sample_sheet_imports_with_links(office: Sandbox) -> None:
     people = {row[1]: row for row in rows[2:12]}
     assert list(people) == ["王建国", "李明华", "赵丽", "陈志强", "刘芳", "张伟", "杨静",
                             "黄磊", "周敏", "吴涛"]
-    assert people["刘芳"][2:6] == ("党政办", "文秘", "13800000005", "办公室、印章管理员")
+    assert people["刘芳"][2:6] == ("党政办", "文秘", "13800000005", "办公室人员、印章管理员")
     assert all(LINK.fullmatch(str(row[6])) for row in people.values())
     assert await staff_count(office) == 11
 

@@ -9,9 +9,11 @@ MESSAGES: dict[str, str] = {
     "error.too_long": "“{field}”过长，最多 {limit} 个字。",
     "access.unregistered": "您好，您尚未登记使用本系统。请联系党政办获取注册链接。",
     "callback.stale": "该按钮已失效，请重新打开最新的消息。",
-    "fallback.unknown": "未识别的内容。请使用下方菜单，或发送 /help 查看可用功能。",
+    "fallback.unknown": "未能识别您发送的内容。请使用下方菜单，或发送 /help 查看可用功能。",
+    "fallback.unsupported": "暂不支持此类消息。请使用下方菜单，或发送 /help 查看可用功能。",
     "fallback.unknown_command": "没有这个命令。发送 /help 查看可用功能。",
-    "cancel.nothing": "已取消。",
+    "cancel.nothing": "当前没有进行中的操作。",
+    "cancel.done": "已取消，未做任何修改。",
     "word.help": "帮助|功能|菜单",
     # 命令说明
     "cmd.start": "开始使用 / 注册",
@@ -32,7 +34,7 @@ MESSAGES: dict[str, str] = {
     # 角色
     "role.staff": "工作人员",
     "role.leader": "领导",
-    "role.clerk": "办公室",
+    "role.clerk": "办公室人员",
     "role.seal_keeper": "印章管理员",
     "role.admin": "管理员",
     # 注册
@@ -77,7 +79,7 @@ MESSAGES: dict[str, str] = {
         "请单独发给本人，勿转发到群里。"
     ),
     "people.unknown_name": "未找到人员“{name}”。",
-    "people.ambiguous_name": "有 {count} 位名为“{name}”的人员，请先在名单中区分（如加部门）。",
+    "people.ambiguous_name": "名单中有 {count} 位“{name}”，无法确定是哪一位。请用 /people 核对名单。",
     "people.already_registered": "{name} 已注册，无需再次邀请。",
     "people.no_self_deactivate": "不能停用自己的账号。",
     "people.deactivate_usage": "用法：/deactivate 姓名",

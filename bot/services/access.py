@@ -22,7 +22,8 @@ class Role(StrEnum):
 ROLE_WORDS: dict[str, Role] = {
     "staff": Role.STAFF, "工作人员": Role.STAFF, "职工": Role.STAFF, "干部": Role.STAFF,
     "leader": Role.LEADER, "领导": Role.LEADER, "镇领导": Role.LEADER, "带班领导": Role.LEADER,
-    "clerk": Role.CLERK, "办公室": Role.CLERK, "党政办": Role.CLERK, "文员": Role.CLERK,
+    "clerk": Role.CLERK, "办公室": Role.CLERK, "办公室人员": Role.CLERK, "党政办": Role.CLERK,
+    "文员": Role.CLERK,
     "seal_keeper": Role.SEAL_KEEPER, "sealkeeper": Role.SEAL_KEEPER, "keeper": Role.SEAL_KEEPER,
     "印章管理员": Role.SEAL_KEEPER, "管印人": Role.SEAL_KEEPER,
     "admin": Role.ADMIN, "管理员": Role.ADMIN, "系统管理员": Role.ADMIN,

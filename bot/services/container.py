@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import date, datetime, time, timedelta
 
@@ -37,6 +38,8 @@ class Services:
         self.sweeps = SweepRunner(db, config, clock)
         self.sweeps.add(Sweep("calendar-check", time(9, 0), self._calendar_check))
         self.dispatcher: Dispatcher | None = None
+        # The scheduler job and a person moving the demo clock may tick at once.
+        self._tick_lock = asyncio.Lock()
 
     def attach_notifier(self, notifier: Notifier) -> None:
         self.dispatcher = Dispatcher(self.db, self.config, self.clock, notifier)
@@ -47,10 +50,11 @@ class Services:
 
     async def tick(self) -> DispatchReport:
         """What the scheduler does every few seconds: due sweeps, then due notifications."""
-        await self.sweeps.run_due()
         if self.dispatcher is None:
             raise RuntimeError("no notifier attached")
-        return await self.dispatcher.dispatch_due()
+        async with self._tick_lock:
+            await self.sweeps.run_due()
+            return await self.dispatcher.dispatch_due()
 
     async def _calendar_check(self, today: date, now: datetime) -> None:
         """Warn admins once a week while a coming year's 调休 arrangement is unknown."""

@@ -50,7 +50,6 @@ class Dispatcher:
         self.config = config
         self.clock = clock
         self.notifier = notifier
-        self.token = uuid.uuid4().hex
         self.last_run: datetime | None = None
 
     async def dispatch_due(self) -> DispatchReport:
@@ -58,26 +57,36 @@ class Dispatcher:
         report = DispatchReport()
         await self._release_stuck(now)
         while True:
-            ids = await self._claim(now)
+            token = uuid.uuid4().hex  # per claim: no two passes can mistake each other's rows
+            ids = await self._claim(now, token)
             for row_id in ids:
-                await self._deliver(row_id, now, report)
+                try:
+                    await self._deliver(row_id, token, now, report)
+                except Exception:
+                    # One broken row must not hold up the rest of the batch; it stays claimed
+                    # and comes back after the lease as a counted attempt.
+                    log.exception("outbox: delivering notification %d failed", row_id)
+                    report.failed.append(row_id)
             if len(ids) < self.config.outbox.batch_size:
                 break
         self.last_run = now
         return report
 
     async def _release_stuck(self, now: datetime) -> None:
+        """Rows whose sender died mid-send: try again, counting the lost try."""
         async with self.db.transaction() as s:
-            await s.execute(
-                update(Notification)
-                .where(
-                    Notification.status == outbox.SENDING,
-                    Notification.claimed_at < now - CLAIM_LEASE,
-                )
-                .values(status=outbox.PENDING, claim_token=None)
-            )
+            stuck = await s.scalars(select(Notification).where(
+                Notification.status == outbox.SENDING,
+                Notification.claimed_at < now - CLAIM_LEASE,
+            ))
+            for row in stuck:
+                row.attempts += 1
+                row.claim_token = None
+                row.last_error = "claim expired (sender stopped mid-send)"
+                row.status = (outbox.FAILED if row.attempts >= self.config.outbox.max_attempts
+                              else outbox.PENDING)
 
-    async def _claim(self, now: datetime) -> list[int]:
+    async def _claim(self, now: datetime, token: str) -> list[int]:
         async with self.db.transaction() as s:
             query = (
                 select(Notification.id)
@@ -93,11 +102,11 @@ class Dispatcher:
                 await s.execute(
                     update(Notification)
                     .where(Notification.id.in_(ids), Notification.status == outbox.PENDING)
-                    .values(status=outbox.SENDING, claimed_at=now, claim_token=self.token)
+                    .values(status=outbox.SENDING, claimed_at=now, claim_token=token)
                 )
             mine = await s.scalars(
                 select(Notification.id).where(
-                    Notification.id.in_(ids), Notification.claim_token == self.token,
+                    Notification.id.in_(ids), Notification.claim_token == token,
                     Notification.status == outbox.SENDING,
                 )
             )
@@ -115,10 +124,11 @@ class Dispatcher:
             end += timedelta(days=1)
         return end
 
-    async def _deliver(self, row_id: int, now: datetime, report: DispatchReport) -> None:
+    async def _deliver(self, row_id: int, token: str, now: datetime,
+                       report: DispatchReport) -> None:
         async with self.db.transaction() as s:
             row = await s.get(Notification, row_id)
-            if row is None or row.status != outbox.SENDING or row.claim_token != self.token:
+            if row is None or row.status != outbox.SENDING or row.claim_token != token:
                 return
             person = await s.get(Staff, row.recipient_id)
             if person is None or not person.active or person.telegram_user_id is None:
@@ -164,6 +174,9 @@ class Dispatcher:
             outcome, error, retry_after = "retry", str(exc), exc.retry_after
         except DeliveryFailed as exc:
             outcome, error = outbox.FAILED, str(exc)
+        except Exception as exc:  # an error nobody mapped: retry with backoff, and say so
+            log.exception("outbox: unexpected error sending %d", row_id)
+            outcome, error = "retry", f"unexpected: {exc!r}"
 
         async with self.db.transaction() as s:
             row = await s.get(Notification, row_id)

@@ -30,17 +30,19 @@ async def schedule(
     params: dict[str, Any] | None = None,
     buttons: list[list[dict[str, Any]]] | None = None,
     urgent: bool = False,
+    revive: bool = False,
 ) -> Notification | None:
     """Add the row, or replace a pending or cancelled one with the same key.
 
     A row already sent (or being sent) is kept as it is and None returned: a key names one
-    message, so callers that need a second message use a new key.
+    message, so callers that need a second message use a new key. A row that failed or was
+    dropped stays so unless the caller asks to `revive` it.
     """
     row = await session.scalar(select(Notification).where(Notification.key == key))
     if row is None:
         row = Notification(key=key, created_at=now, attempts=0)
         session.add(row)
-    elif row.status in (SENT, SENDING):
+    elif row.status in (SENT, SENDING) or (row.status in (FAILED, DROPPED) and not revive):
         return None
     row.recipient_id = recipient_id
     row.template = template

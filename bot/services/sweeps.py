@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
@@ -20,6 +20,9 @@ from storage.db import Database
 from storage.models import SweepRun
 
 log = logging.getLogger(__name__)
+
+# A run unfinished this long was cut short (the process died): another tick may take it over.
+ABANDONED_AFTER = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,10 @@ class SweepRunner:
             try:
                 await sweep.run(local.date(), now)
             except Exception:
-                log.exception("sweep %s for %s failed", sweep.name, local.date())
+                # Give the day back, so the next tick tries again; the sweeps' notifications
+                # have unique keys, so a second run adds nothing that the first already added.
+                log.exception("sweep %s for %s failed; will retry", sweep.name, local.date())
+                await self._release(sweep.name, local.date())
                 continue
             await self._finish(sweep.name, local.date())
             ran.append(sweep.name)
@@ -64,8 +70,22 @@ class SweepRunner:
             async with self.db.transaction() as s:
                 s.add(SweepRun(name=name, day=day, started_at=now))
         except IntegrityError:
-            return False
+            # Taken: by a run that finished, one in progress, or one whose process died.
+            async with self.db.transaction() as s:
+                taken = await s.execute(
+                    update(SweepRun)
+                    .where(SweepRun.name == name, SweepRun.day == day,
+                           SweepRun.finished_at.is_(None),
+                           SweepRun.started_at < now - ABANDONED_AFTER)
+                    .values(started_at=now)
+                )
+                return bool(taken.rowcount)  # type: ignore[attr-defined]
         return True
+
+    async def _release(self, name: str, day: date) -> None:
+        async with self.db.transaction() as s:
+            await s.execute(delete(SweepRun).where(SweepRun.name == name, SweepRun.day == day,
+                                                   SweepRun.finished_at.is_(None)))
 
     async def _finish(self, name: str, day: date) -> None:
         async with self.db.transaction() as s:
