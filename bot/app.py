@@ -20,6 +20,8 @@ from handlers.sender import TelegramNotifier
 log = logging.getLogger(__name__)
 
 TICK_JOB = "officebot-tick"
+# What the bot listens to, in every mode: messages, button presses, and block/unblock.
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 
 
 def build_application(

@@ -54,7 +54,7 @@ def cmd_run(args: argparse.Namespace) -> int:
               "to try the bot without one, run `officebot demo`.", file=sys.stderr)
         return EXIT_NO_TOKEN
     _logging(args.verbose)
-    from bot.app import build_application
+    from bot.app import ALLOWED_UPDATES, build_application
     from bot.clock import SystemClock
     from bot.services.container import Services
     from storage.db import Database
@@ -63,7 +63,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     asyncio.run(upgrade(config.database.url))
     services = Services(config, Database(config.database.url), SystemClock())
     app = build_application(config, services)
-    app.run_polling(allowed_updates=["message", "callback_query"], drop_pending_updates=False)
+    app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
     return 0
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import build_application, prepare
+from bot.app import ALLOWED_UPDATES, build_application, prepare
 from bot.clock import ManualClock
 from bot.config import Config, TelegramConfig
 from bot.emulator import BotApiEmulator
@@ -65,7 +65,8 @@ class Sandbox:
         await prepare(self.app)
         await self.app.start()
         assert self.app.updater is not None
-        await self.app.updater.start_polling(poll_interval=0, timeout=10)
+        await self.app.updater.start_polling(poll_interval=0, timeout=10,
+                                             allowed_updates=ALLOWED_UPDATES)
 
     async def stop(self) -> None:
         if self.app.updater is not None and self.app.updater.running:

@@ -74,16 +74,24 @@ async def test_bad_invite_codes_are_refused_clearly(sandbox: Sandbox) -> None:
 async def test_unregistered_user_refused_everywhere(sandbox: Sandbox) -> None:
     staff_before, audit_before = await count(sandbox, Staff), await count(sandbox, AuditEntry)
 
-    for text in ("/whoami", "你好", "/start", "签到", "/people"):
-        replies = await sandbox.send(STRANGER, text)
-        assert len(replies) == 1, text
-        assert "尚未登记" in replies[0]["text"]
+    first = await sandbox.send(STRANGER, "/whoami")
+    assert len(first) == 1 and "尚未登记" in first[0]["text"]
+    # More from the same stranger soon after: not answered again, and nothing else happens.
+    for text in ("你好", "/start", "签到", "/people", "/start@another_bot abc"):
+        assert await sandbox.send(STRANGER, text) == [], text
+    assert await sandbox.send_document(STRANGER, "名单.xlsx", b"x") == []
+    assert await sandbox.share_location(STRANGER, 30.0, 120.0) == []
 
     card = sandbox.emu.last_bot_message(STRANGER)
     assert card is not None
     answer = await sandbox.press_data(STRANGER, card["message_id"], "lang:set:en")
     assert answer is not None and "尚未登记" in answer["text"]
-    assert len(sandbox.emu.bot_messages(STRANGER)) == 5  # the button press sent nothing
+    forged = await sandbox.press_data(STRANGER, card["message_id"], "import:staff:ok:1")
+    assert forged is not None and "尚未登记" in forged["text"]
+    assert len(sandbox.emu.bot_messages(STRANGER)) == 1
+
+    sandbox.clock.advance(timedelta(minutes=11))
+    assert "尚未登记" in texts(await sandbox.send(STRANGER, "你好"))
 
     assert await count(sandbox, Staff) == staff_before
     assert await count(sandbox, AuditEntry) == audit_before
@@ -150,3 +158,30 @@ async def test_crash_in_handler_is_reported_and_bot_keeps_serving(sandbox: Sandb
     reply = texts(await sandbox.send(STAFF, "/boom"))
     assert re.search(r"事件编号 [0-9a-f]{8}", reply), reply
     assert "Name: 黄磊" in texts(await sandbox.send(STAFF_EN, "/whoami"))
+
+
+async def test_deactivated_person_can_be_readmitted_with_a_new_link(sandbox: Sandbox) -> None:
+    await sandbox.send(ADMIN, "/deactivate 张伟")
+    assert "尚未登记" in texts(await sandbox.send(STAFF, "/whoami"))
+    code = await invite(sandbox, "/invite 张伟 | 综合执法队 | 队员")
+    assert "注册成功：张伟（综合执法队）" in texts(await sandbox.send(STAFF, f"/start {code}"))
+    card = texts(await sandbox.send(STAFF, "/whoami"))
+    assert "职务：队员" in card and "电话：13800000006" in card and "角色：工作人员" in card
+    async with sandbox.db.transaction() as s:
+        people = list(await s.scalars(select(Staff).where(Staff.name == "张伟")))
+        assert len(people) == 1  # the same record, its history kept
+        actions = list(await s.scalars(select(AuditEntry.action).where(
+            AuditEntry.entity_id == people[0].id, AuditEntry.entity == "staff")
+            .order_by(AuditEntry.id)))
+    assert actions[-4:] == ["staff.deactivate", "staff.reactivate", "invite.create",
+                            "staff.register"]
+
+
+async def test_reinvite_before_registration_takes_the_new_details(sandbox: Sandbox) -> None:
+    await invite(sandbox, "/invite 钱七 | 党政办 | 干事")
+    await invite(sandbox, "/invite 钱七 | 经济发展办 | | 13900000007 | 领导")
+    async with sandbox.db.transaction() as s:
+        person = await s.scalar(select(Staff).where(Staff.name == "钱七"))
+        assert person is not None and person.department is not None
+        assert person.department.name == "经济发展办" and person.title == "干事"
+        assert person.phone == "13900000007" and [r.role for r in person.roles] == ["leader"]

@@ -87,6 +87,7 @@ MESSAGES: dict[str, str] = {
     "people.ambiguous_name": "There are {count} people named “{name}”; check the list with /people.",
     "people.already_registered": "{name} is already registered.",
     "people.no_self_deactivate": "You cannot deactivate your own account.",
+    "people.config_admin": "{name} is an admin in the config file; remove them from “admins” there first.",
     "people.deactivate_usage": "Usage: /deactivate name",
     "people.deactivated": "{name} is deactivated and has lost access.",
     "people.list_head": "<b>People</b> ({total} in all, page {page}/{pages})",

@@ -82,6 +82,7 @@ MESSAGES: dict[str, str] = {
     "people.ambiguous_name": "名单中有 {count} 位“{name}”，无法确定是哪一位。请用 /people 核对名单。",
     "people.already_registered": "{name} 已注册，无需再次邀请。",
     "people.no_self_deactivate": "不能停用自己的账号。",
+    "people.config_admin": "{name} 是配置文件中的管理员，请先从配置文件的 admins 中移除。",
     "people.deactivate_usage": "用法：/deactivate 姓名",
     "people.deactivated": "已停用 {name}，其账号即刻失去使用权限。",
     "people.list_head": "<b>人员名单</b>（共 {total} 人，第 {page}/{pages} 页）",

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Config
@@ -26,8 +25,9 @@ from bot.services.notifier import (
     Notifier,
     render_buttons,
 )
+from bot.services.people import mark_unreachable
 from storage.db import Database
-from storage.models import Notification, Staff, StaffRole
+from storage.models import Notification, Staff
 
 log = logging.getLogger(__name__)
 
@@ -207,28 +207,11 @@ class Dispatcher:
                 row.status = outbox.FAILED
                 row.last_error = error
                 report.failed.append(row.id)
-                await self._mark_unreachable(s, row, now)
+                person = await s.get(Staff, row.recipient_id)
+                if person is not None:
+                    await mark_unreachable(s, person, now)
             else:
                 row.status = outbox.FAILED
                 row.last_error = error
                 log.error("outbox: Telegram refused %s: %s", row.key, error)
                 report.failed.append(row.id)
-
-    async def _mark_unreachable(self, s: AsyncSession, row: Notification, now: datetime) -> None:
-        person = await s.get(Staff, row.recipient_id)
-        if person is None or not person.reachable:
-            return
-        person.reachable = False
-        log.warning("outbox: %s (staff %d) blocked the bot", person.name, person.id)
-        admins = await s.scalars(
-            select(Staff).join(StaffRole).where(
-                StaffRole.role == "admin", Staff.active.is_(True), Staff.id != person.id,
-                Staff.telegram_user_id.is_not(None),
-            )
-        )
-        for admin in admins:
-            await outbox.schedule(
-                s, key=f"unreachable:{person.id}:{row.id}:{admin.id}", recipient_id=admin.id,
-                template="notify.unreachable", due_at=now, now=now, urgent=True,
-                params={"name": person.name, "phone": person.phone or "—"},
-            )

@@ -32,7 +32,7 @@ class StaffDraft:
     department: str = ""
     title: str = ""
     phone: str = ""
-    roles: frozenset[Role] = frozenset({Role.STAFF})
+    roles: frozenset[Role] | None = None  # None: not given (plain staff for a new person)
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,27 @@ def parse_draft(fields: list[str]) -> StaffDraft:
         raise InvalidInput("error.too_long", field=name[:10] + "…", limit=50)
     return StaffDraft(
         name=name, department=fields[1][:100], title=fields[2][:100], phone=fields[3][:30],
-        roles=parse_roles(fields[4]),
+        roles=parse_roles(fields[4]) if fields[4].strip() else None,
     )
+
+
+async def mark_unreachable(s: AsyncSession, person: Staff, now: datetime) -> None:
+    """The person blocked the bot: note it, and tell the admins to phone them instead."""
+    if not person.reachable:
+        return
+    person.reachable = False
+    log.warning("%s (staff %d) blocked the bot", person.name, person.id)
+    audit.record(s, at=now, actor_id=None, action="staff.unreachable", entity="staff",
+                 entity_id=person.id, before={"reachable": True}, after={"reachable": False})
+    admins = await s.scalars(select(Staff.id).join(StaffRole).where(
+        StaffRole.role == Role.ADMIN.value, Staff.active.is_(True), Staff.id != person.id,
+        Staff.telegram_user_id.is_not(None)))
+    for admin_id in admins:
+        await outbox.schedule(
+            s, key=f"unreachable:{person.id}:{now:%Y%m%d%H%M%S}:{admin_id}",
+            recipient_id=admin_id, template="notify.unreachable", due_at=now, now=now,
+            urgent=True, params={"name": person.name, "phone": person.phone or "—"},
+        )
 
 
 class PeopleService:
@@ -151,6 +170,17 @@ class PeopleService:
         log.info("config admin %s registered as staff %d", telegram_user_id, staff.id)
         return staff
 
+    async def set_reachable(self, telegram_user_id: int, reachable: bool) -> None:
+        """Telegram told us the person blocked or unblocked the bot."""
+        async with self.db.transaction() as s:
+            staff = await s.scalar(select(Staff).where(Staff.telegram_user_id == telegram_user_id))
+            if staff is None or staff.reachable == reachable:
+                return
+            if reachable:
+                staff.reachable = True
+            else:
+                await mark_unreachable(s, staff, self.clock.now())
+
     # --- departments and records ------------------------------------------------------
 
     async def department(
@@ -171,7 +201,7 @@ class PeopleService:
         staff = Staff(
             name=draft.name, department_id=dept.id if dept else None, title=draft.title,
             phone=draft.phone, created_at=now,
-            roles=[StaffRole(role=r.value) for r in sorted(draft.roles)],
+            roles=[StaffRole(role=r.value) for r in sorted(draft.roles or {Role.STAFF})],
         )
         s.add(staff)
         await s.flush()
@@ -216,23 +246,48 @@ class PeopleService:
         return invite
 
     async def invite(self, actor: Actor, draft: StaffDraft) -> IssuedInvite:
-        """A new person, or a fresh link for someone registered but not yet bound."""
+        """A new person; a fresh link for someone not yet registered (with the details given
+        now); or re-admission of someone deactivated."""
         actor.require(Role.ADMIN)
         now = self.clock.now()
         async with self.db.transaction() as s:
-            existing = await self.find_by_name(s, draft.name)
+            existing = await self.find_by_name(s, draft.name, active_only=False)
+            active = [p for p in existing if p.active]
             new_department = False
-            if len(existing) > 1:
+            if len(active) > 1 or (not active and len(existing) > 1):
                 raise InvalidInput("people.ambiguous_name", name=draft.name, count=len(existing))
-            if existing and existing[0].telegram_user_id is not None:
+            if active and active[0].telegram_user_id is not None:
                 raise Conflict("people.already_registered", name=draft.name)
             if existing:
-                staff = existing[0]
+                staff = active[0] if active else existing[0]
+                new_department = await self._update_details(s, actor, staff, draft, now)
             else:
                 staff, new_department = await self.create_staff(s, actor, draft, now)
             invite = await self.issue_invite(s, actor, staff, now)
             return IssuedInvite(staff_id=staff.id, name=staff.name, code=invite.code,
                                 expires_at=invite.expires_at, new_department=new_department)
+
+    async def _update_details(self, s: AsyncSession, actor: Actor, staff: Staff,
+                              draft: StaffDraft, now: datetime) -> bool:
+        """What the admin typed this time wins over the old record; blanks keep it."""
+        before = _snapshot(staff)
+        created = False
+        if draft.department:
+            dept, created = await self.department(s, draft.department, now)
+            staff.department_id = dept.id
+        staff.title = draft.title or staff.title
+        staff.phone = draft.phone or staff.phone
+        if draft.roles is not None:
+            staff.roles = [StaffRole(role=r.value) for r in sorted(draft.roles)]
+        action = "staff.update"
+        if not staff.active:
+            staff.active, staff.deactivated_at, action = True, None, "staff.reactivate"
+        await s.flush()
+        await s.refresh(staff)
+        if _snapshot(staff) != before:
+            audit.record(s, at=now, actor_id=actor.id, action=action, entity="staff",
+                         entity_id=staff.id, before=before, after=_snapshot(staff))
+        return created
 
     async def redeem(self, code: str, telegram_user_id: int, language_code: str | None) -> Actor:
         """Bind a Telegram account to the staff record an invite was made for."""
@@ -316,9 +371,14 @@ class PeopleService:
             staff = await self.one_by_name(s, name)
             if staff.id == actor.id:
                 raise InvalidInput("people.no_self_deactivate")
+            if staff.telegram_user_id in self.config.admins:
+                raise InvalidInput("people.config_admin", name=staff.name)
             before = _snapshot(staff)
             staff.active = False
             staff.deactivated_at = now
+            # The account is set free (the audit keeps which it was), so the person can be
+            # re-admitted later with a new link, even on the same phone.
+            staff.telegram_user_id = None
             invites = await s.scalars(select(Invite).where(
                 Invite.staff_id == staff.id, Invite.used_at.is_(None),
                 Invite.revoked_at.is_(None)))
