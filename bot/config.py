@@ -6,11 +6,12 @@ reading Python. Loading never touches the database.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -96,6 +97,10 @@ class _Reader:
         self.used: set[str] = set()
 
     def line_of(self, dotted: str) -> int | None:
+        if dotted.startswith("["):  # a whole section
+            header = re.compile(rf"^\s*{re.escape(dotted)}\s*(#.*)?$")
+            return next((n for n, line in enumerate(self.lines, start=1)
+                         if header.match(line)), None)
         *sections, key = dotted.split(".")
         want = ".".join(sections)
         current = ""
@@ -129,29 +134,40 @@ class _Reader:
             raise self.fail(dotted, f"must be a string in quotes, got {value!r}")
         return value
 
-    def integer(self, dotted: str, default: int, minimum: int = 0) -> int:
+    def integer(self, dotted: str, default: int, minimum: int = 0,
+                maximum: int = 1_000_000) -> int:
         value = self.get(dotted, default)
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(dotted, f"must be a whole number, got {value!r}")
-        if value < minimum:
-            raise self.fail(dotted, f"must be at least {minimum}, got {value}")
+        if not minimum <= value <= maximum:
+            raise self.fail(dotted, f"must be between {minimum} and {maximum}, got {value}")
         return value
 
-    def seconds(self, dotted: str, default: timedelta, minimum: float = 0) -> timedelta:
-        value = self.get(dotted, default.total_seconds())
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(dotted, f"must be a number of seconds, got {value!r}")
-        if value < minimum:
-            raise self.fail(dotted, f"must be at least {minimum}, got {value}")
-        return timedelta(seconds=value)
+    def number(self, dotted: str, default: float, unit: str, minimum: float,
+               maximum: float) -> float:
+        value = self.get(dotted, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) \
+                or not math.isfinite(value):
+            raise self.fail(dotted, f"must be a number of {unit}, got {value!r}")
+        if not minimum <= value <= maximum:
+            raise self.fail(dotted, f"must be between {minimum:g} and {maximum:g}, got {value}")
+        return float(value)
 
-    def hours(self, dotted: str, default: timedelta, minimum: float = 0) -> timedelta:
-        value = self.get(dotted, default.total_seconds() / 3600)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(dotted, f"must be a number of hours, got {value!r}")
-        if value < minimum:
-            raise self.fail(dotted, f"must be at least {minimum}, got {value}")
-        return timedelta(hours=value)
+    def seconds(self, dotted: str, default: timedelta, minimum: float,
+                maximum: float = 86_400) -> timedelta:
+        return timedelta(seconds=self.number(dotted, default.total_seconds(), "seconds",
+                                             minimum, maximum))
+
+    def hours(self, dotted: str, default: timedelta, minimum: float,
+              maximum: float = 24 * 366) -> timedelta:
+        return timedelta(hours=self.number(dotted, default.total_seconds() / 3600, "hours",
+                                           minimum, maximum))
+
+    def database_url(self, dotted: str, default: str) -> str:
+        url = self.string(dotted, default)
+        if not re.match(r"(sqlite\+aiosqlite|postgresql\+asyncpg)://", url):
+            raise self.fail(dotted, "must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return url
 
     def clock_time(self, dotted: str, value: str) -> time:
         match = re.fullmatch(r"(\d{1,2}):(\d{2})", value.strip())
@@ -162,10 +178,15 @@ class _Reader:
     def unknown_keys(self) -> list[str]:
         found: list[str] = []
 
+        sections = {u.rsplit(".", 1)[0] for u in self.used if "." in u}
+
         def walk(node: dict[str, Any], prefix: str) -> None:
             for key, value in node.items():
                 dotted = f"{prefix}{key}"
                 if isinstance(value, dict):
+                    if dotted not in sections:
+                        found.append(f"[{dotted}]")
+                        continue
                     walk(value, dotted + ".")
                 elif dotted not in self.used:
                     found.append(dotted)
@@ -215,12 +236,17 @@ def parse_config(text: str, path: str = "<string>") -> Config:
         if not re.match(r"https?://", url):
             raise r.fail(key, f"must start with http:// or https://, got {url!r}")
 
-    db_url = r.string("database.url", DatabaseConfig.url)
-    if not re.match(r"(sqlite\+aiosqlite|postgresql\+asyncpg)://", db_url):
-        raise r.fail(
-            "database.url",
-            "must start with sqlite+aiosqlite:// or postgresql+asyncpg://",
-        )
+    db_url = r.database_url("database.url", DatabaseConfig.url)
+    demo_url = r.database_url("demo.database_url", DemoConfig.database_url)
+    if not demo_url.startswith("sqlite"):
+        raise r.fail("demo.database_url", "the demo runs on a SQLite file (sqlite+aiosqlite://)")
+    demo_start = r.string("demo.start", "")
+    if demo_start:
+        try:
+            datetime.fromisoformat(demo_start)
+        except ValueError as exc:
+            raise r.fail("demo.start", f'must look like "2026-09-28T09:00", got {demo_start!r}') \
+                from exc
 
     config = Config(
         telegram=TelegramConfig(token=token, api_base_url=api, file_base_url=files),
@@ -229,7 +255,8 @@ def parse_config(text: str, path: str = "<string>") -> Config:
         language=language,
         admins=tuple(admins_raw),
         quiet_hours=quiet,
-        invites=InviteConfig(ttl=r.hours("invites.ttl_hours", InviteConfig.ttl, minimum=0.1)),
+        invites=InviteConfig(ttl=r.hours("invites.ttl_hours", InviteConfig.ttl, minimum=0.1,
+                                         maximum=24 * 90)),
         outbox=OutboxConfig(
             dispatch_interval=r.seconds(
                 "outbox.dispatch_interval_seconds", OutboxConfig.dispatch_interval, minimum=0.1
@@ -239,15 +266,13 @@ def parse_config(text: str, path: str = "<string>") -> Config:
             retry_base=r.seconds("outbox.retry_base_seconds", OutboxConfig.retry_base, minimum=1),
             stale_after=r.hours("outbox.stale_after_hours", OutboxConfig.stale_after, minimum=0.1),
         ),
-        demo=DemoConfig(
-            database_url=r.string("demo.database_url", DemoConfig.database_url),
-            start=r.string("demo.start", ""),
-        ),
+        demo=DemoConfig(database_url=demo_url, start=demo_start),
         source=path,
     )
     unknown = r.unknown_keys()
     if unknown:
-        raise r.fail(unknown[0], "unknown key (a typo? see config.example.toml)")
+        what = "unknown section" if unknown[0].startswith("[") else "unknown key"
+        raise r.fail(unknown[0], f"{what} (a typo? see config.example.toml)")
     return config
 
 

@@ -7,17 +7,15 @@ from datetime import date
 from telegram import Update
 from telegram.ext import Application
 
+from bot.i18n import t
 from bot.services.access import Role
 from handlers.common import command, command_args, domain_errors, reply
 from handlers.context import BotContext
 
-WEEKDAYS = {"zh": "一二三四五六日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
-
 
 def day_label(lang: str, day: date) -> str:
-    if lang == "zh":
-        return f"{day.month}月{day.day}日（周{WEEKDAYS['zh'][day.weekday()]}）"
-    return f"{day:%Y-%m-%d} ({WEEKDAYS['en'][day.weekday()]})"
+    weekday = str(t(lang, "weekdays")).split("|")[day.weekday()]
+    return str(t(lang, "date.day", month=day.month, day=day.day, weekday=weekday))
 
 
 @domain_errors

@@ -157,7 +157,8 @@ async def staff_sheet_decision(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     assert chat is not None
     await context.bot.send_document(
-        chat.id, document=io.BytesIO(result.sheet), filename="花名册-注册链接.xlsx",
+        chat.id, document=io.BytesIO(result.sheet),
+        filename=str(context.t("import.sheet_filename")),
         caption=str(context.t("import.staff_sheet_caption")),
     )
 

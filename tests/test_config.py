@@ -49,6 +49,12 @@ def test_example_config_is_valid_and_documents_every_key() -> None:
         ("[outbox]\nbatch_size = 0", "outbox.batch_size", 2),
         ("[outbox]\ndispatch_interval_seconds = \"often\"", "outbox.dispatch_interval_seconds", 2),
         ("[invites]\nttl_hour = 5", "invites.ttl_hour", 2),
+        ("[invites]\nttl_hours = 1e9", "invites.ttl_hours", 2),
+        ("[outbox]\nstale_after_hours = inf", "outbox.stale_after_hours", 2),
+        ("[outbox]\ndispatch_interval_seconds = nan", "outbox.dispatch_interval_seconds", 2),
+        ('[demo]\nstart = "garbage"', "demo.start", 2),
+        ('[demo]\ndatabase_url = "postgresql+asyncpg://x/y"', "demo.database_url", 2),
+        ("[outbx]\n", "[outbx]", 1),
     ],
 )
 def test_bad_values_name_key_and_line(text: str, key: str, line: int) -> None:

@@ -147,4 +147,10 @@ MESSAGES: dict[str, str] = {
     "holiday.set_workday": "Set: {day} is a workday ({name}), effective now.",
     "holiday.cleared": "Correction for {day} removed; the holiday calendar applies again.",
     "holiday.nothing_to_clear": "There is no correction for {day} to remove.",
+    "import.sheet_title": "Staff sheet with invitation links",
+    "import.sheet_headers": "Sheet row|Name|Department|Title|Phone|Roles|Invitation link|Valid until",
+    "import.sheet_note": "Each link works once: send it to that person only, never to a group.",
+    "import.sheet_filename": "staff-invitation-links.xlsx",
+    "weekdays": "Mon|Tue|Wed|Thu|Fri|Sat|Sun",
+    "date.day": "{weekday} {month}/{day}",
 }

@@ -139,4 +139,10 @@ MESSAGES: dict[str, str] = {
     "holiday.set_workday": "已设置：{day} 上班（{name}），立即生效。",
     "holiday.cleared": "已取消 {day} 的调整，恢复按节假日日历。",
     "holiday.nothing_to_clear": "{day} 没有可取消的调整。",
+    "import.sheet_title": "花名册（含注册链接）",
+    "import.sheet_headers": "原行号|姓名|部门|职务|联系电话|角色|注册链接|链接有效期至",
+    "import.sheet_note": "注：每个链接只能使用一次，请逐人私发，勿转发群聊。",
+    "import.sheet_filename": "花名册-注册链接.xlsx",
+    "weekdays": "周一|周二|周三|周四|周五|周六|周日",
+    "date.day": "{month}月{day}日（{weekday}）",
 }

@@ -3,6 +3,7 @@ cells over several rows, Chinese or English headers, a notes line under the tabl
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 import zipfile
@@ -17,6 +18,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 from bot.services.errors import InvalidInput
 
 MAX_SHEET_BYTES = 5 * 1024 * 1024
+# An .xlsx is a zip: a small file can unpack to gigabytes. Real office sheets stay far below.
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 HEADER_SEARCH_ROWS = 10
 NOTE_PREFIX = re.compile(r"^(注|备注|说明|附注|值班要求|要求|note|notes|remark)", re.IGNORECASE)
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -42,6 +45,12 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
+async def read_table_async(content: bytes, columns: dict[str, tuple[str, ...]],
+                           required: set[str]) -> list[SheetRow]:
+    """read_table off the event loop: parsing a big sheet must not stall every other chat."""
+    return await asyncio.to_thread(read_table, content, columns, required)
+
+
 def read_table(content: bytes, columns: dict[str, tuple[str, ...]],
                required: set[str]) -> list[SheetRow]:
     """Rows of the first sheet as {field: value}, merged cells filled in.
@@ -52,6 +61,13 @@ def read_table(content: bytes, columns: dict[str, tuple[str, ...]],
     if not content:
         raise InvalidInput("sheet.empty")
     if len(content) > MAX_SHEET_BYTES:
+        raise InvalidInput("sheet.too_large", limit_mb=MAX_SHEET_BYTES // (1024 * 1024))
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InvalidInput("sheet.not_xlsx") from exc
+    if unpacked > MAX_UNPACKED_BYTES:
         raise InvalidInput("sheet.too_large", limit_mb=MAX_SHEET_BYTES // (1024 * 1024))
     try:
         workbook = load_workbook(io.BytesIO(content), data_only=True)

@@ -10,12 +10,12 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.i18n import role_labels
+from bot.i18n import role_labels, t
 from bot.services import audit
 from bot.services.access import Actor, Role, parse_roles
 from bot.services.errors import Conflict, DomainError, NotFound, PermissionDenied
 from bot.services.people import PeopleService, StaffDraft, clean_name
-from bot.services.sheets import SheetRow, read_table, write_table
+from bot.services.sheets import SheetRow, read_table, read_table_async, write_table
 from storage.db import Database
 from storage.models import SheetUpload
 
@@ -123,7 +123,7 @@ class StaffImportService:
     async def preview(self, actor: Actor, file_name: str, content: bytes) -> StaffPreview:
         """Check the sheet; keep it so the admin can confirm with a button, even after a restart."""
         actor.require(Role.ADMIN)
-        rows = read_table(content, COLUMNS, REQUIRED)
+        rows = await read_table_async(content, COLUMNS, REQUIRED)
         drafts, problems = await self._validate(rows)
         upload_id = 0
         if not problems:
@@ -142,7 +142,8 @@ class StaffImportService:
             upload = await pending_upload(s, actor, KIND, upload_id)
             content = upload.content
         # Validate again: someone may have registered a name from the sheet meanwhile.
-        drafts, problems = await self._validate(read_table(content, COLUMNS, REQUIRED))
+        drafts, problems = await self._validate(
+            await read_table_async(content, COLUMNS, REQUIRED))
         if problems:
             first = problems[0]
             raise Conflict("import.changed", row=first.row)
@@ -166,15 +167,15 @@ class StaffImportService:
                 people.append(ImportedPerson(draft.name, draft.department, link,
                                              invite.expires_at))
                 out_rows.append([number, draft.name, draft.department, draft.title, draft.phone,
-                                 role_labels("zh", draft.roles), link,
+                                 role_labels(actor.language, draft.roles), link,
                                  invite.expires_at.astimezone(self.people.config.tz)
                                  .strftime("%Y-%m-%d %H:%M")])
             audit.record(s, at=now, actor_id=actor.id, action="staff.import", entity="upload",
                          entity_id=upload_id, after={"count": len(people)})
+        lang = actor.language
         sheet = write_table(
-            "花名册（含注册链接）",
-            ["原行号", "姓名", "部门", "职务", "联系电话", "角色", "注册链接", "链接有效期至"],
-            out_rows, note="注：每个链接只能使用一次，请逐人私发，勿转发群聊。",
+            str(t(lang, "import.sheet_title")), str(t(lang, "import.sheet_headers")).split("|"),
+            out_rows, note=str(t(lang, "import.sheet_note")),
         )
         return StaffImportResult(people, sheet)
 
