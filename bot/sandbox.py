@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +26,7 @@ from storage.db import Database
 from storage.migrate import upgrade
 
 Setup = Callable[[Application[Any, Any, Any, Any, Any, Any]], None]
+Seed = Callable[[Services], Awaitable[object]]
 SANDBOX_TOKEN = "123456789:SANDBOX-token"
 SANDBOX_USERNAME = "officebot_sandbox_bot"
 WAIT_SECONDS = 20.0
@@ -33,7 +34,8 @@ WAIT_SECONDS = 20.0
 
 class Sandbox:
     def __init__(self, config: Config, *, start: datetime, run_scheduler: bool = False,
-                 port: int = 0, setup: Setup | None = None) -> None:
+                 port: int = 0, setup: Setup | None = None,
+                 seed: Seed | None = None) -> None:
         self.config = dataclasses.replace(
             config, telegram=TelegramConfig(token=SANDBOX_TOKEN))
         self.clock = ManualClock(start)
@@ -42,6 +44,8 @@ class Sandbox:
         # Called with the built Application before initialize(), when PTB loads persisted
         # conversations: the place to add handlers a test or demo needs.
         self.setup = setup
+        # Data to put in before the bot takes its first update or runs its first tick.
+        self.seed = seed
         self._done: set[int] = set()
         self._waiters: dict[int, asyncio.Future[None]] = {}
 
@@ -49,6 +53,9 @@ class Sandbox:
         await upgrade(self.config.database.url)
         self.db = Database(self.config.database.url)
         self.services = Services(self.config, self.db, self.clock)
+        if self.seed is not None:
+            await self.seed(self.services)
+            self.seed = None  # once: a restarted sandbox keeps its data
         self.emu = BotApiEmulator(token=SANDBOX_TOKEN, bot_username=SANDBOX_USERNAME,
                                   port=self.port, now=self.clock.now)
         await self.emu.start()

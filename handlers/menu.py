@@ -6,8 +6,9 @@ Feature modules add their entries here, so the menu and the command list stay on
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from telegram import BotCommand, BotCommandScopeDefault, ReplyKeyboardMarkup
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, ReplyKeyboardMarkup
 
 from bot.i18n import CATALOGS, t
 
@@ -42,13 +43,13 @@ def command_list(lang: str) -> list[BotCommand]:
     return [BotCommand(c.command, str(t(lang, c.description_key))) for c in COMMANDS]
 
 
-async def publish_commands(bot: object) -> None:
-    """setMyCommands per language: Chinese as the default, English for English phones."""
+async def publish_commands(bot: Any) -> None:
+    """setMyCommands per language: Chinese as the default, English for English phones; for
+    private chats only, since the bot answers nothing in groups."""
+    scope = BotCommandScopeAllPrivateChats()
     for lang in CATALOGS:
-        await bot.set_my_commands(  # type: ignore[attr-defined]
-            command_list(lang), scope=BotCommandScopeDefault(), language_code=lang)
-    await bot.set_my_commands(  # type: ignore[attr-defined]
-        command_list("zh"), scope=BotCommandScopeDefault())
+        await bot.set_my_commands(command_list(lang), scope=scope, language_code=lang)
+    await bot.set_my_commands(command_list("zh"), scope=scope)
 
 
 def menu_keyboard(lang: str) -> ReplyKeyboardMarkup:

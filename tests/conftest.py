@@ -62,8 +62,7 @@ def sandbox_setup() -> Setup | None:
 @pytest.fixture
 async def sandbox(config: Config, sandbox_setup: Setup | None) -> AsyncIterator[Sandbox]:
     """The real bot on the emulator with the seeded office (everyone registered)."""
-    async with Sandbox(config, start=START, setup=sandbox_setup) as box:
-        await seed_office(box.services)
+    async with Sandbox(config, start=START, setup=sandbox_setup, seed=seed_office) as box:
         for persona in PERSONAS:
             box.emu.add_user(user_id=persona.telegram_id, first_name=persona.name,
                              language_code="en" if persona.language == "en" else "zh-hans")

@@ -6,7 +6,8 @@ import re
 from datetime import timedelta
 
 from sqlalchemy import func, select
-from telegram.ext import CommandHandler
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.sandbox import Sandbox
 from storage.models import AuditEntry, Staff
@@ -138,8 +139,8 @@ async def test_people_list_pages_with_buttons(sandbox: Sandbox) -> None:
 
 
 async def test_commands_registered_in_both_languages(sandbox: Sandbox) -> None:
-    zh = {c["command"]: c["description"] for c in sandbox.emu.commands[("default", "zh")]}
-    en = {c["command"]: c["description"] for c in sandbox.emu.commands[("default", "en")]}
+    zh = {c["command"]: c["description"] for c in sandbox.emu.commands[("all_private_chats", "zh")]}
+    en = {c["command"]: c["description"] for c in sandbox.emu.commands[("all_private_chats", "en")]}
     assert zh.keys() == en.keys() >= {"start", "whoami", "lang", "help", "invite"}
     assert zh["whoami"] == "我的登记信息" and en["whoami"] == "My registration"
 
@@ -185,3 +186,19 @@ async def test_reinvite_before_registration_takes_the_new_details(sandbox: Sandb
         assert person is not None and person.department is not None
         assert person.department.name == "经济发展办" and person.title == "干事"
         assert person.phone == "13900000007" and [r.role for r in person.roles] == ["leader"]
+
+
+async def test_crash_after_answering_a_button_still_reaches_the_person(sandbox: Sandbox) -> None:
+    async def boom(update: Update, context: object) -> None:
+        assert update.callback_query is not None
+        await update.callback_query.answer()
+        raise RuntimeError("bug after the answer")
+
+    sandbox.app.add_handler(CallbackQueryHandler(boom, pattern="^boom$"))
+    group = sandbox.app.handlers[0]
+    group.insert(0, group.pop())  # ahead of the catch-all for unknown buttons
+    await sandbox.send(STAFF, "/lang")
+    card = sandbox.emu.last_bot_message(STAFF)
+    assert card is not None
+    await sandbox.press_data(STAFF, card["message_id"], "boom")
+    assert re.search(r"事件编号 [0-9a-f]{8}", texts(sandbox.emu.bot_messages(STAFF)[-1:]))

@@ -105,3 +105,37 @@ async def test_refused_message_is_not_retried(services: Services) -> None:
     await services.tick()
     failed = await row(services)
     assert failed.status == outbox.FAILED and "parse" in (failed.last_error or "")
+
+
+async def test_unexpected_error_on_one_row_does_not_hold_up_the_rest(services: Services) -> None:
+    staff_id = await person(services)
+    now = services.clock.now()
+    async with services.db.transaction() as s:
+        await outbox.schedule(s, key="k2", recipient_id=staff_id, template="notify.registered",
+                              params={"name": "王五", "department": "党政办"}, due_at=now,
+                              now=now)
+    telegram = FlakyTelegram([RuntimeError("a bug nobody mapped")])
+    services.attach_notifier(telegram)
+    await services.tick()
+    assert telegram.sent == [(42, "王五（党政办）已完成注册。")]
+    first = await row(services)
+    assert first.status == outbox.PENDING and first.attempts == 1
+    assert "a bug nobody mapped" in (first.last_error or "")
+
+
+async def test_row_left_mid_send_by_a_dead_process_is_retried(services: Services) -> None:
+    await person(services)
+    clock = manual(services)
+    async with services.db.transaction() as s:
+        stuck = await s.scalar(select(Notification).where(Notification.key == "k1"))
+        assert stuck is not None
+        stuck.status, stuck.claimed_at, stuck.claim_token = outbox.SENDING, clock.now(), "dead"
+    telegram = FlakyTelegram([])
+    services.attach_notifier(telegram)
+    await services.tick()
+    assert telegram.sent == []  # still within the lease: maybe it is being sent right now
+    clock.advance(timedelta(minutes=6))
+    await services.tick()
+    assert len(telegram.sent) == 1
+    done = await row(services)
+    assert done.status == outbox.SENT and done.attempts == 1

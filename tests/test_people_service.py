@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import pytest
 from sqlalchemy import select
@@ -18,7 +19,8 @@ from storage.models import Staff
 async def admin(services: Services) -> Actor:
     actor = await services.people.resolve_actor(77, "主任", "zh-hans")
     assert actor is None  # not a config admin: nobody gets in uninvited
-    services.config = services.people.config = type(services.config)(admins=(77,))
+    services.config = services.people.config = dataclasses.replace(services.config,
+                                                                    admins=(77,))
     actor = await services.people.resolve_actor(77, "主任", "zh-hans")
     assert actor is not None and actor.is_admin
     return actor

@@ -41,7 +41,7 @@ async def test_run_polls_and_serves(tmp_path: Path) -> None:
             emu.send_text(7002, "/whoami")
             refusal = await emu.wait_for_bot_message(7002, timeout=30)
             assert "尚未登记" in refusal["text"]
-            assert emu.commands[("default", "en")]
+            assert emu.commands[("all_private_chats", "en")]
         finally:
             process.send_signal(signal.SIGINT)
             output, _ = await asyncio.wait_for(process.communicate(), timeout=60)

@@ -123,11 +123,10 @@ async def run_terminal_demo(config: Config, *, fresh: bool = True) -> int:
     config = dataclasses.replace(config, database=DatabaseConfig(url=url))
     start = (datetime.fromisoformat(config.demo.start).replace(tzinfo=config.tz)
              if config.demo.start else datetime.now(UTC))
-    sandbox = Sandbox(config, start=start, run_scheduler=True)
+    sandbox = Sandbox(config, start=start, run_scheduler=True,
+                      seed=seed_office if fresh else None)
     await sandbox.start()
     try:
-        if fresh:
-            await seed_office(sandbox.services)
         for persona in PERSONAS:
             sandbox.emu.add_user(user_id=persona.telegram_id, first_name=persona.name,
                                  language_code="en" if persona.language == "en" else "zh-hans")

@@ -1,6 +1,6 @@
 """How services and jobs reach people, without knowing about Telegram.
 
-The Telegram adapter (handlers/notifier.py) implements this; tests and the demo use the same
+The Telegram adapter (handlers/sender.py) implements this; tests and the demo use the same
 adapter against the emulator, so there is one sending path.
 """
 
