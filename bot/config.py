@@ -6,6 +6,7 @@ reading Python. Loading never touches the database.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import re
@@ -64,6 +65,36 @@ class OutboxConfig:
 
 
 @dataclass(frozen=True)
+class ShiftTimes:
+    start: time
+    end: time  # at or before start means the next morning (a night or 24-hour shift)
+
+
+@dataclass(frozen=True)
+class Geofence:
+    latitude: float
+    longitude: float
+    radius_m: float
+
+
+@dataclass(frozen=True)
+class DutyConfig:
+    day: ShiftTimes = ShiftTimes(time(8, 30), time(17, 30))
+    night: ShiftTimes = ShiftTimes(time(17, 30), time(8, 30))
+    full: ShiftTimes = ShiftTimes(time(8, 30), time(8, 30))
+    signin_opens_before: timedelta = timedelta(minutes=30)
+    late_grace: timedelta = timedelta(minutes=15)
+    no_show_alert_after: timedelta = timedelta(minutes=45)
+    coverage_days_before: int = 7
+    coverage_check_at: time = time(9, 0)
+    schedule_days_before: int = 3
+    schedule_notice_at: time = time(9, 0)
+    eve_reminder_at: time = time(17, 0)
+    before_shift: timedelta = timedelta(minutes=30)
+    geofence: Geofence | None = None
+
+
+@dataclass(frozen=True)
 class DemoConfig:
     database_url: str = "sqlite+aiosqlite:///data/demo.db"
     start: str = ""  # ISO local time the demo clock starts at; empty means now
@@ -80,6 +111,7 @@ class Config:
     invites: InviteConfig = field(default_factory=InviteConfig)
     outbox: OutboxConfig = field(default_factory=OutboxConfig)
     demo: DemoConfig = field(default_factory=DemoConfig)
+    duty: DutyConfig = field(default_factory=DutyConfig)
     source: str = "<defaults>"
 
     @property
@@ -162,6 +194,21 @@ class _Reader:
               maximum: float = 24 * 366) -> timedelta:
         return timedelta(hours=self.number(dotted, default.total_seconds() / 3600, "hours",
                                            minimum, maximum))
+
+    def daytime(self, dotted: str, default: time) -> time:
+        return self.clock_time(dotted, self.string(dotted, default.strftime("%H:%M")))
+
+    def span(self, dotted: str, default: ShiftTimes) -> ShiftTimes:
+        raw = self.string(dotted, f"{default.start:%H:%M}-{default.end:%H:%M}")
+        parts = raw.split("-")
+        if len(parts) != 2:
+            raise self.fail(dotted, f'must look like "08:30-17:30", got {raw!r}')
+        start, end = (self.clock_time(dotted, part) for part in parts)
+        return ShiftTimes(start, end)
+
+    def minutes(self, dotted: str, default: timedelta, maximum: float = 24 * 60) -> timedelta:
+        return timedelta(minutes=self.number(dotted, default.total_seconds() / 60, "minutes",
+                                             0, maximum))
 
     def database_url(self, dotted: str, default: str) -> str:
         url = self.string(dotted, default)
@@ -269,11 +316,44 @@ def parse_config(text: str, path: str = "<string>") -> Config:
         demo=DemoConfig(database_url=demo_url, start=demo_start),
         source=path,
     )
+    config = dataclasses.replace(config, duty=_duty(r))
     unknown = r.unknown_keys()
     if unknown:
         what = "unknown section" if unknown[0].startswith("[") else "unknown key"
         raise r.fail(unknown[0], f"{what} (a typo? see config.example.toml)")
     return config
+
+
+def _duty(r: _Reader) -> DutyConfig:
+    d = DutyConfig()
+    fence: Geofence | None = None
+    radius = r.number("duty.geofence_radius_m", 0, "metres", 0, 100_000)
+    if radius:
+        fence = Geofence(
+            latitude=r.number("duty.office_latitude", 0, "degrees", -90, 90),
+            longitude=r.number("duty.office_longitude", 0, "degrees", -180, 180),
+            radius_m=radius,
+        )
+    else:  # read, so they count as known keys, but unused without a radius
+        r.get("duty.office_latitude")
+        r.get("duty.office_longitude")
+    return DutyConfig(
+        day=r.span("duty.day_shift", d.day),
+        night=r.span("duty.night_shift", d.night),
+        full=r.span("duty.full_shift", d.full),
+        signin_opens_before=r.minutes("duty.signin_opens_minutes", d.signin_opens_before),
+        late_grace=r.minutes("duty.late_grace_minutes", d.late_grace),
+        no_show_alert_after=r.minutes("duty.no_show_alert_minutes", d.no_show_alert_after),
+        coverage_days_before=r.integer("duty.coverage_check_days", d.coverage_days_before,
+                                       minimum=0, maximum=60),
+        coverage_check_at=r.daytime("duty.coverage_check_time", d.coverage_check_at),
+        schedule_days_before=r.integer("duty.schedule_notice_days", d.schedule_days_before,
+                                       minimum=0, maximum=60),
+        schedule_notice_at=r.daytime("duty.schedule_notice_time", d.schedule_notice_at),
+        eve_reminder_at=r.daytime("duty.eve_reminder_time", d.eve_reminder_at),
+        before_shift=r.minutes("duty.before_shift_minutes", d.before_shift),
+        geofence=fence,
+    )
 
 
 def load_config(path: str | os.PathLike[str] | None = None, *, required: bool = False) -> Config:

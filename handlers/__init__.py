@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import access, account, errors, holidays, people
+from handlers import (
+    access,
+    account,
+    duty,
+    duty_sheets,
+    duty_signin,
+    duty_swaps,
+    errors,
+    holidays,
+    people,
+)
 
 
 def register_all(app: Application) -> None:  # type: ignore[type-arg]
@@ -12,6 +22,11 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     feature conversations go first (their states must see a person's answers before any
     command or catch-all does), the catch-alls and the global /cancel last."""
     access.register(app)
+    # Feature modules: conversations first within each, then commands and buttons.
+    duty_signin.register(app)
+    duty_swaps.register(app)
+    duty_sheets.register(app)
+    duty.register(app)
     account.register(app)
     people.register(app)
     holidays.register(app)

@@ -7,15 +7,15 @@ from datetime import date
 from telegram import Update
 from telegram.ext import Application
 
-from bot.i18n import t
+from bot.i18n import ref, t
 from bot.services.access import Role
 from handlers.common import command, command_args, domain_errors, reply
 from handlers.context import BotContext
 
 
 def day_label(lang: str, day: date) -> str:
-    weekday = str(t(lang, "weekdays")).split("|")[day.weekday()]
-    return str(t(lang, "date.day", month=day.month, day=day.day, weekday=weekday))
+    return str(t(lang, "date.day", month=day.month, day=day.day,
+                 weekday=ref(f"weekday.{day.weekday()}")))
 
 
 @domain_errors

@@ -34,8 +34,8 @@ COMMANDS: list[CommandEntry] = [
 
 # Rows of menu buttons, as catalog keys; the text handler maps each label back to its action.
 MENU: list[list[str]] = [
-    ["menu.whoami", "menu.help"],
-    ["menu.lang"],
+    ["menu.signin", "menu.signout", "menu.duty"],
+    ["menu.whoami", "menu.help", "menu.lang"],
 ]
 
 

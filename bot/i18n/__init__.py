@@ -6,14 +6,32 @@ text can be passed in as it is.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
 from string import Formatter
 
 from bot.i18n import en, zh
 from bot.text import Markup, h
 
-CATALOGS: dict[str, dict[str, str]] = {"zh": zh.MESSAGES, "en": en.MESSAGES}
+# Each feature keeps its own strings in bot/i18n/<feature>.py as ZH and EN dicts, so features
+# can grow side by side; zh.py and en.py hold the common ones.
+FEATURES = ("duty", "duty_signin", "duty_swaps", "duty_sheets")
 DEFAULT_LANGUAGE = "zh"
+
+
+def _merge() -> dict[str, dict[str, str]]:
+    catalogs = {"zh": dict(zh.MESSAGES), "en": dict(en.MESSAGES)}
+    for feature in FEATURES:
+        module = importlib.import_module(f"bot.i18n.{feature}")
+        for lang, extra in (("zh", module.ZH), ("en", module.EN)):
+            clash = catalogs[lang].keys() & extra.keys()
+            if clash:
+                raise RuntimeError(f"bot/i18n/{feature}.py redefines {sorted(clash)}")
+            catalogs[lang].update(extra)
+    return catalogs
+
+
+CATALOGS: dict[str, dict[str, str]] = _merge()
 
 
 def normalize_language(code: str | None, default: str = DEFAULT_LANGUAGE) -> str:
@@ -28,12 +46,24 @@ def normalize_language(code: str | None, default: str = DEFAULT_LANGUAGE) -> str
     return default
 
 
+def ref(key: str) -> dict[str, str]:
+    """A parameter that is itself a catalog entry, rendered in the reader's language — e.g.
+    a shift kind in a reminder stored in the outbox: {"kind": ref("duty.kind.night")}."""
+    return {"t": key}
+
+
 def t(lang: str, key: str, **params: object) -> Markup:
     catalog = CATALOGS.get(lang) or CATALOGS[DEFAULT_LANGUAGE]
     template = catalog.get(key) or CATALOGS[DEFAULT_LANGUAGE].get(key)
     if template is None:
         raise KeyError(f"message {key!r} is not in the catalog")
-    return Markup(template.format(**{name: h(value) for name, value in params.items()}))
+    return Markup(template.format(**{name: _value(lang, value) for name, value in params.items()}))
+
+
+def _value(lang: str, value: object) -> Markup:
+    if isinstance(value, dict) and set(value) == {"t"}:
+        return t(lang, str(value["t"]))
+    return h(value)
 
 
 def placeholders(template: str) -> set[str]:

@@ -151,6 +151,12 @@ MESSAGES: dict[str, str] = {
     "import.sheet_headers": "Sheet row|Name|Department|Title|Phone|Roles|Invitation link|Valid until",
     "import.sheet_note": "Each link works once: send it to that person only, never to a group.",
     "import.sheet_filename": "staff-invitation-links.xlsx",
-    "weekdays": "Mon|Tue|Wed|Thu|Fri|Sat|Sun",
+    "weekday.0": "Mon",
+    "weekday.1": "Tue",
+    "weekday.2": "Wed",
+    "weekday.3": "Thu",
+    "weekday.4": "Fri",
+    "weekday.5": "Sat",
+    "weekday.6": "Sun",
     "date.day": "{weekday} {month}/{day}",
 }

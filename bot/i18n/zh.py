@@ -143,6 +143,12 @@ MESSAGES: dict[str, str] = {
     "import.sheet_headers": "原行号|姓名|部门|职务|联系电话|角色|注册链接|链接有效期至",
     "import.sheet_note": "注：每个链接只能使用一次，请逐人私发，勿转发群聊。",
     "import.sheet_filename": "花名册-注册链接.xlsx",
-    "weekdays": "周一|周二|周三|周四|周五|周六|周日",
+    "weekday.0": "周一",
+    "weekday.1": "周二",
+    "weekday.2": "周三",
+    "weekday.3": "周四",
+    "weekday.4": "周五",
+    "weekday.5": "周六",
+    "weekday.6": "周日",
     "date.day": "{month}月{day}日（{weekday}）",
 }

@@ -13,6 +13,10 @@ from bot.config import Config
 from bot.services import outbox
 from bot.services.calendar import HolidayCalendar
 from bot.services.dispatcher import Dispatcher, DispatchReport
+from bot.services.duty import DutyService
+from bot.services.duty_sheets import DutySheetService
+from bot.services.duty_signin import SignInService
+from bot.services.duty_swaps import SwapService
 from bot.services.holiday_overrides import HolidayOverrideService
 from bot.services.notifier import Notifier
 from bot.services.people import PeopleService
@@ -35,6 +39,10 @@ class Services:
         self.holidays = HolidayOverrideService(db, config, clock, self.calendar)
         self.people = PeopleService(db, config, clock)
         self.staff_import = StaffImportService(db, clock, self.people)
+        self.duty = DutyService(db, config, clock)
+        self.duty_sheets = DutySheetService(db, config, clock, self.duty)
+        self.signin = SignInService(db, config, clock, self.duty)
+        self.swaps = SwapService(db, config, clock, self.duty)
         self.sweeps = SweepRunner(db, config, clock)
         self.sweeps.add(Sweep("calendar-check", time(9, 0), self._calendar_check))
         self.dispatcher: Dispatcher | None = None

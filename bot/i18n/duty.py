@@ -1,0 +1,57 @@
+"""Strings of the duty roster (Telegram HTML; parameters are escaped by t()).
+
+Shift messages get these parameters from DutyService.params(): month, day, weekday, kind,
+start, end, person, phone, leader, note, date (YYYY-MM-DD), shift_id.
+"""
+
+ZH: dict[str, str] = {
+    "duty.kind.day": "白班",
+    "duty.kind.night": "夜班",
+    "duty.kind.full": "全天班",
+    "duty.name_missing": "请填写值班人员姓名。",
+    "duty.person_inactive": "{name} 已停用，不能安排值班。",
+    "duty.kind_unknown": "无法识别班次“{kind}”。可填：白班、夜班、全天。",
+    "duty.in_past": "{day} 的班次已开始或已过去，不能再安排。",
+    "duty.not_a_leader": "{name} 不是领导，不能担任带班领导。",
+    "duty.duplicate": "{day} 的该班次已安排 {name} 值班，请勿重复安排。",
+    "duty.changed_meanwhile": "排班期间人员信息有变动，请重新确认。",
+    "duty.shift_unknown": "找不到该班次。",
+    "duty.shift_cancelled": "该班次已取消。",
+    "duty.notice_assigned": "📋 值班安排：{month}月{day}日（{weekday}）{kind} {start}–{end}，带班领导：{leader}。{note}",
+    "duty.notice_changed": "📋 值班安排变更：{month}月{day}日（{weekday}）{kind} {start}–{end}，现值班人员：{person}，带班领导：{leader}。",
+    "duty.notice_cancelled": "📋 值班取消：{month}月{day}日（{weekday}）{kind} {start}–{end} 的班次已取消。",
+    "duty.remind_eve": "⏰ 明日值班提醒：{month}月{day}日（{weekday}）{kind} {start}–{end}，值班人员：{person}，带班领导：{leader}。",
+    "duty.remind_before": "⏰ 您的值班将于 {start} 开始（{kind}），请按时到岗签到。",
+    "duty.noshow_remind": "⚠️ {month}月{day}日 {kind} 已于 {start} 开始，您尚未签到。请立即到岗签到。",
+    "duty.noshow_alert": "🚨 {person}（电话 {phone}）{month}月{day}日 {kind}（{start} 开始）至今未签到，请督促到岗。",
+    "btn.signin": "签到",
+    "menu.signin": "✅ 签到",
+    "menu.signout": "📝 签退",
+    "menu.duty": "📅 值班",
+}
+
+EN: dict[str, str] = {
+    "duty.kind.day": "day shift",
+    "duty.kind.night": "night shift",
+    "duty.kind.full": "24-hour shift",
+    "duty.name_missing": "Please give the name of the person on duty.",
+    "duty.person_inactive": "{name} is deactivated and cannot be put on duty.",
+    "duty.kind_unknown": "Unknown shift “{kind}”. Use: day, night, full (白班, 夜班, 全天).",
+    "duty.in_past": "The shift on {day} has already started or is past.",
+    "duty.not_a_leader": "{name} is not a leader and cannot be the duty leader.",
+    "duty.duplicate": "That shift on {day} is already taken by {name}.",
+    "duty.changed_meanwhile": "Someone on this shift changed meanwhile; please check again.",
+    "duty.shift_unknown": "No such shift.",
+    "duty.shift_cancelled": "That shift has been cancelled.",
+    "duty.notice_assigned": "📋 You are on duty: {weekday} {month}/{day}, {kind} {start}–{end}; duty leader: {leader}. {note}",
+    "duty.notice_changed": "📋 Duty changed: {weekday} {month}/{day}, {kind} {start}–{end}; now on duty: {person}; duty leader: {leader}.",
+    "duty.notice_cancelled": "📋 Duty cancelled: {weekday} {month}/{day}, {kind} {start}–{end}.",
+    "duty.remind_eve": "⏰ Duty tomorrow: {weekday} {month}/{day}, {kind} {start}–{end}; on duty: {person}; duty leader: {leader}.",
+    "duty.remind_before": "⏰ Your {kind} starts at {start}. Please be there on time and sign in.",
+    "duty.noshow_remind": "⚠️ Your {kind} on {month}/{day} started at {start} and you have not signed in. Please sign in now.",
+    "duty.noshow_alert": "🚨 {person} (phone {phone}) has not signed in for the {kind} on {month}/{day} (started {start}). Please follow up.",
+    "btn.signin": "Sign in",
+    "menu.signin": "✅ Sign in",
+    "menu.signout": "📝 Sign out",
+    "menu.duty": "📅 Duty",
+}

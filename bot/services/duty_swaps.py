@@ -1,0 +1,16 @@
+"""Shift swaps between colleagues, approved by a clerk or the duty leader (to be written)."""
+
+from __future__ import annotations
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.services.duty import DutyService
+from storage.db import Database
+
+
+class SwapService:
+    def __init__(self, db: Database, config: Config, clock: Clock, duty: DutyService) -> None:
+        self.db = db
+        self.config = config
+        self.clock = clock
+        self.duty = duty
