@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
+
 from telegram.ext import Application
+from telegram.warnings import PTBUserWarning
 
 from handlers import (
     access,
@@ -15,6 +18,10 @@ from handlers import (
     holidays,
     people,
 )
+
+# Our conversations mix typed answers and button presses on purpose and follow one person in
+# their private chat; PTB's hint about per_message tracking does not apply to them.
+warnings.filterwarnings("ignore", message=r"If 'per_message=False'", category=PTBUserWarning)
 
 
 def register_all(app: Application) -> None:  # type: ignore[type-arg]

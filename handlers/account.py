@@ -12,7 +12,7 @@ from telegram.ext import (
 )
 
 from bot.i18n import role_labels, t, words
-from bot.services.access import Actor
+from bot.services.access import Actor, Role
 from handlers.common import FRESH, command, command_args, domain_errors, reply
 from handlers.context import BotContext
 from handlers.menu import menu_action, menu_keyboard
@@ -83,8 +83,14 @@ async def lang_button(update: Update, context: BotContext) -> None:
 
 @domain_errors
 async def help_(update: Update, context: BotContext) -> None:
-    key = "help.admin" if context.me.is_admin else "help.staff"
-    await reply(update, context, context.t(key), menu_keyboard(context.lang))
+    """Everyone sees the everyday commands; clerks and admins also see theirs."""
+    me = context.me
+    parts = [context.t("help.staff")]
+    if me.is_admin or me.has(Role.CLERK):
+        parts.append(context.t("help.clerk"))
+    if me.is_admin:
+        parts.append(context.t("help.admin"))
+    await reply(update, context, "\n\n".join(parts), menu_keyboard(context.lang))
 
 
 async def show_menu(update: Update, context: BotContext) -> None:

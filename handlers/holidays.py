@@ -1,4 +1,5 @@
-"""/holiday: admins see the coming holidays and correct the calendar day by day."""
+"""/holidays for everyone: the coming statutory holidays with their 调休 workdays.
+/holiday for admins: the same, plus correcting the calendar day by day."""
 
 from __future__ import annotations
 
@@ -30,7 +31,18 @@ async def holiday(update: Update, context: BotContext) -> None:
         await reply(update, context, context.t(key, day=day_label(context.lang, day),
                                                name=name or "—"))
         return
-    status = service.status(context.me)
+    lines = overview(context)
+    lines.append(str(context.t("holiday.usage")))
+    await reply(update, context, "\n".join(lines))
+
+
+@domain_errors
+async def holidays(update: Update, context: BotContext) -> None:
+    await reply(update, context, "\n".join(overview(context)))
+
+
+def overview(context: BotContext) -> list[str]:
+    status = context.services.holidays.status(context.me)
     lines = [str(context.t("holiday.head"))]
     for period in status.periods:
         makeup = str(context.t("list.sep")).join(
@@ -47,9 +59,9 @@ async def holiday(update: Update, context: BotContext) -> None:
         for o in status.overrides:
             lines.append(str(context.t(f"holiday.override_{o.kind}",
                                        day=day_label(context.lang, o.day), name=o.name or "—")))
-    lines.append(str(context.t("holiday.usage")))
-    await reply(update, context, "\n".join(lines))
+    return lines
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(command("holiday", holiday))
+    app.add_handler(command("holidays", holidays))

@@ -30,6 +30,13 @@ COMMANDS: list[CommandEntry] = [
     CommandEntry("people", "cmd.people"),
     CommandEntry("deactivate", "cmd.deactivate"),
     CommandEntry("holiday", "cmd.holiday"),
+    CommandEntry("holidays", "cmd.holidays"),
+    CommandEntry("duty", "cmd.duty"),
+    CommandEntry("roster", "cmd.roster"),
+    CommandEntry("signin", "cmd.signin"),
+    CommandEntry("signout", "cmd.signout"),
+    CommandEntry("log", "cmd.log"),
+    CommandEntry("swap", "cmd.swap"),
 ]
 
 # Rows of menu buttons, as catalog keys; the text handler maps each label back to its action.
@@ -67,3 +74,8 @@ def menu_action(text: str) -> str | None:
             if any(catalog.get(key) == wanted for catalog in CATALOGS.values()):
                 return key
     return None
+
+
+def menu_keys(key: str) -> list[str]:
+    """A menu button's label in every language, for a handler that answers it."""
+    return [catalog[key] for catalog in CATALOGS.values() if key in catalog]

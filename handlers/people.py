@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler
 
 from bot.i18n import role_labels
 from bot.services.access import Role
@@ -15,7 +15,7 @@ from bot.services.errors import InvalidInput
 from bot.services.notifier import Buttons
 from bot.services.people import parse_draft
 from bot.services.sheets import MAX_SHEET_BYTES
-from handlers.common import FRESH, command, command_args, domain_errors, reply
+from handlers.common import command, command_args, domain_errors, reply
 from handlers.context import BotContext
 from handlers.sender import edit_text, inline_keyboard
 
@@ -170,5 +170,4 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(people_page, pattern=r"^people:page:\d+$"))
     app.add_handler(CallbackQueryHandler(staff_sheet_decision,
                                          pattern=r"^import:staff:(ok|no):\d+$"))
-    app.add_handler(MessageHandler(FRESH & filters.Document.ALL, staff_sheet))
 

@@ -46,10 +46,18 @@ def normalize_language(code: str | None, default: str = DEFAULT_LANGUAGE) -> str
     return default
 
 
-def ref(key: str) -> dict[str, str]:
+def ref(key: str, **params: object) -> dict[str, object]:
     """A parameter that is itself a catalog entry, rendered in the reader's language — e.g.
-    a shift kind in a reminder stored in the outbox: {"kind": ref("duty.kind.night")}."""
-    return {"t": key}
+    a shift kind in a reminder stored in the outbox: {"kind": ref("duty.kind.night")}.
+
+    Parameters are plain JSON so they can wait in the outbox; besides refs they may be
+    {"lines": [...]} (rendered one per line) or {"zh": ..., "en": ...} (picked by language).
+    """
+    return {"t": key, **params}
+
+
+def lines(items: list[object]) -> dict[str, object]:
+    return {"lines": items}
 
 
 def t(lang: str, key: str, **params: object) -> Markup:
@@ -61,8 +69,13 @@ def t(lang: str, key: str, **params: object) -> Markup:
 
 
 def _value(lang: str, value: object) -> Markup:
-    if isinstance(value, dict) and set(value) == {"t"}:
-        return t(lang, str(value["t"]))
+    if isinstance(value, dict):
+        if "t" in value:
+            return t(lang, str(value["t"]), **{k: v for k, v in value.items() if k != "t"})
+        if "lines" in value:
+            return Markup("\n".join(_value(lang, item) for item in value["lines"]))
+        if value and set(value) <= set(CATALOGS):
+            return h(value.get(lang, value.get(DEFAULT_LANGUAGE, "")))
     return h(value)
 
 

@@ -64,7 +64,17 @@ MESSAGES: dict[str, str] = {
     "lang.name.en": "English",
     "help.staff": (
         "<b>How to use</b>\n"
-        "/whoami my registration\n/lang language\n/menu everyday actions\n/cancel cancel"
+        "/duty today's duty  /duty week  /duty 10月 a month\n"
+        "/signin sign in  /signout sign out with handover  /log duty log\n"
+        "/swap ask to swap a shift  /holidays coming holidays\n"
+        "/whoami my registration  /lang language  /menu menu  /cancel cancel"
+    ),
+    "help.clerk": (
+        "<b>How to use (clerks)</b>\n"
+        "/roster add date person 带班 leader — add a shift (or send /roster, step by step)\n"
+        "/roster set ID 值班|带班 NAME  /roster cancel ID  /roster export 2026-10\n"
+        "Send the roster sheet (.xlsx) to import it\n"
+        "/duty report 2026-11 — monthly duty attendance"
     ),
     "help.admin": (
         "<b>How to use (admin)</b>\n"

@@ -59,7 +59,17 @@ MESSAGES: dict[str, str] = {
     "lang.name.en": "English",
     "help.staff": (
         "<b>使用说明</b>\n"
-        "/whoami 我的登记信息\n/lang 切换语言\n/menu 显示常用功能菜单\n/cancel 取消当前操作"
+        "/duty 今日值班　/duty week 七日　/duty 10月 整月\n"
+        "/signin 签到　/signout 签退并交接　/log 值班日志\n"
+        "/swap 申请换班　/holidays 节假日安排\n"
+        "/whoami 我的信息　/lang 切换语言　/menu 常用菜单　/cancel 取消当前操作"
+    ),
+    "help.clerk": (
+        "<b>使用说明（办公室）</b>\n"
+        "/roster add 日期 值班人员 带班 领导 —— 排班（或发送 /roster 逐项填写）\n"
+        "/roster set 编号 值班|带班 姓名　/roster cancel 编号　/roster export 2026-10\n"
+        "发送值班表 Excel —— 批量导入排班\n"
+        "/duty report 2026-11 —— 月度值班考勤"
     ),
     "help.admin": (
         "<b>使用说明（管理员）</b>\n"

@@ -17,6 +17,7 @@ from bot.services.duty import DutyService
 from bot.services.duty_sheets import DutySheetService
 from bot.services.duty_signin import SignInService
 from bot.services.duty_swaps import SwapService
+from bot.services.duty_sweeps import DutySweeps
 from bot.services.holiday_overrides import HolidayOverrideService
 from bot.services.notifier import Notifier
 from bot.services.people import PeopleService
@@ -45,6 +46,11 @@ class Services:
         self.swaps = SwapService(db, config, clock, self.duty)
         self.sweeps = SweepRunner(db, config, clock)
         self.sweeps.add(Sweep("calendar-check", time(9, 0), self._calendar_check))
+        self.duty_sweeps = DutySweeps(db, config, self.duty, self.calendar)
+        self.sweeps.add(Sweep("duty-coverage", config.duty.coverage_check_at,
+                              self.duty_sweeps.coverage_check))
+        self.sweeps.add(Sweep("duty-holiday-schedule", config.duty.schedule_notice_at,
+                              self.duty_sweeps.schedule_notice))
         self.dispatcher: Dispatcher | None = None
         # The scheduler job and a person moving the demo clock may tick at once.
         self._tick_lock = asyncio.Lock()

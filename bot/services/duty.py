@@ -8,6 +8,7 @@ reminders in the outbox in step with it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -151,6 +152,11 @@ class DutyService:
                 raise InvalidInput("people.ambiguous_name", name=name, count=len(titled))
         raise NotFound("people.unknown_name", name=name)
 
+    async def find_person(self, text: str, *, leader: bool = False) -> PersonRef:
+        async with self.db.transaction() as s:
+            found = await self.resolve_person(s, text, leader=leader)
+            return PersonRef(found.id, found.name, found.phone)
+
     # --- reading the roster ---------------------------------------------------------------
 
     async def shifts_between(self, start: date, end: date) -> list[ShiftView]:
@@ -242,6 +248,8 @@ class DutyService:
             raise Conflict("duty.duplicate", day=draft.day.isoformat(), kind=draft.kind,
                            name=taken.person.name)
         start, end = self.window(draft.day, draft.kind)
+        if start <= now:
+            raise InvalidInput("duty.in_past", day=draft.day.isoformat())
         shift = Shift(day=draft.day, kind=draft.kind, starts_at=start, ends_at=end,
                       person_id=person.id, leader_id=leader.id if leader else None,
                       note=draft.note, status=ACTIVE, created_by_id=actor.id, created_at=now,
@@ -282,6 +290,25 @@ class DutyService:
                         extra={"before": before})
         return shift
 
+    async def reassign(self, actor: Actor, shift_id: int, role: str, name: str) -> ShiftView:
+        """/roster set: put someone else on a shift (值班) or in charge of it (带班)."""
+        self.require_roster_keeper(actor)
+        async with self.db.transaction() as s:
+            shift = await s.get(Shift, shift_id)
+            if shift is None:
+                raise NotFound("duty.shift_unknown")
+            if shift.ends_at <= self.clock.now():
+                raise InvalidInput("duty.in_past", day=shift.day.isoformat())
+            if role == "leader":
+                leader = await self.resolve_person(s, name, leader=True)
+                if Role.LEADER.value not in {r.role for r in leader.roles}:
+                    raise InvalidInput("duty.not_a_leader", name=leader.name)
+                shift = await self.change_shift(s, actor, shift, leader=leader)
+            else:
+                person = await self.resolve_person(s, name)
+                shift = await self.change_shift(s, actor, shift, person=person)
+            return view(shift)
+
     async def cancel_shift(self, actor: Actor, shift_id: int) -> ShiftView:
         self.require_roster_keeper(actor)
         now = self.clock.now()
@@ -303,7 +330,7 @@ class DutyService:
 
     # --- notifications ----------------------------------------------------------------------
 
-    def params(self, shift: Shift) -> dict[str, Any]:
+    def params(self, shift: Shift | ShiftView) -> dict[str, Any]:
         """What every duty message says about a shift: rendered by the recipient's catalog."""
         start = shift.starts_at.astimezone(self.config.tz)
         end = shift.ends_at.astimezone(self.config.tz)
@@ -372,6 +399,80 @@ class DutyService:
                 urgent=True)
 
 
+MONTH = re.compile(r"^(?:(?P<y>\d{4})[-/.年])?(?P<m>\d{1,2})月?$")
+WEEK_WORDS = ("week", "本周", "一周", "七天", "7天")
+
+
+def parse_period(text: str, today: date) -> tuple[str, date, date]:
+    """'' -> today; 'week' -> seven days from today; '10月', '2026-10' -> that month (the
+    coming one when no year is given and the month is over)."""
+    text = text.strip().lower()
+    if not text or text in ("today", "今天", "今日"):
+        return "today", today, today
+    if text in WEEK_WORDS:
+        return "week", today, today + timedelta(days=6)
+    match = MONTH.match(text)
+    if match and 1 <= int(match.group("m")) <= 12:
+        month = int(match.group("m"))
+        year = int(match.group("y")) if match.group("y") else today.year
+        if not match.group("y") and month < today.month:
+            year += 1
+        first = date(year, month, 1)
+        last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1))
+        return "month", first, last
+    raise InvalidInput("duty.view_usage")
+
+
 def parse_kind(word: str) -> str | None:
     return KIND_WORDS.get(word.strip().lower())
+
+
+@dataclass(frozen=True)
+class RosterLine:
+    when: str
+    kind: str
+    person: str
+    leader: str
+    note: str
+
+
+LEADER_WORDS = ("带班领导", "带班", "leader")
+NOTE_WORDS = ("备注", "note")
+
+
+def parse_roster_line(text: str) -> RosterLine:
+    """'10月1日 张三 带班 李书记 夜班 备注 国庆值班' -> its parts. The kind defaults to the day
+    shift; it may also stick to the date ('10月1日夜班')."""
+    note = ""
+    for word in NOTE_WORDS:
+        if f" {word} " in f" {text} ":
+            text, note = (f" {text} ").split(f" {word} ", 1)
+            break
+    tokens = text.split()
+    if len(tokens) < 2:
+        raise InvalidInput("duty.add_usage")
+    kind = ""
+    rest: list[str] = []
+    for token in tokens:
+        found = parse_kind(token)
+        if found and not kind:
+            kind = found
+            continue
+        for word, code in KIND_WORDS.items():
+            if not kind and len(token) > len(word) and token.endswith(word):
+                token, kind = token[: -len(word)], code
+                break
+        rest.append(token)
+    leader = ""
+    for index, token in enumerate(rest):
+        if token.lower() in LEADER_WORDS:
+            if index + 1 >= len(rest):
+                raise InvalidInput("duty.add_usage")
+            leader = rest[index + 1]
+            rest = rest[:index] + rest[index + 2:]
+            break
+    if len(rest) != 2:
+        raise InvalidInput("duty.add_usage")
+    return RosterLine(when=rest[0], kind=kind or DAY, person=rest[1], leader=leader,
+                      note=note.strip())
 

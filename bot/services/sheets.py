@@ -1,5 +1,6 @@
 """Reading office Excel sheets as they really arrive: a title row above the header, merged
-cells over several rows, Chinese or English headers, a notes line under the table."""
+cells over several rows, Chinese or English headers, a notes line under the table; writing
+them back in the same layout; and the upload a sheet waits in for its sender's confirmation."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 import io
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -14,8 +16,12 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils.exceptions import InvalidFileException
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.errors import InvalidInput
+from bot.services.access import Actor
+from bot.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from storage.models import SheetUpload
 
 MAX_SHEET_BYTES = 5 * 1024 * 1024
 # An .xlsx is a zip: a small file can unpack to gigabytes. Real office sheets stay far below.
@@ -29,6 +35,12 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 class SheetRow:
     number: int  # the row number the clerk sees in Excel
     values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Sheet:
+    title: list[str]  # the text above the header row (e.g. "××镇2026年元旦假期值班安排表")
+    rows: list[SheetRow]
 
 
 def _norm(header: object) -> str:
@@ -51,6 +63,11 @@ async def read_table_async(content: bytes, columns: dict[str, tuple[str, ...]],
     return await asyncio.to_thread(read_table, content, columns, required)
 
 
+async def read_sheet_async(content: bytes, columns: dict[str, tuple[str, ...]],
+                           required: set[str]) -> Sheet:
+    return await asyncio.to_thread(read_sheet, content, columns, required)
+
+
 def read_table(content: bytes, columns: dict[str, tuple[str, ...]],
                required: set[str]) -> list[SheetRow]:
     """Rows of the first sheet as {field: value}, merged cells filled in.
@@ -58,6 +75,13 @@ def read_table(content: bytes, columns: dict[str, tuple[str, ...]],
     `columns` maps each field to the header names it may have (zh and en). Raises
     InvalidInput for a file that is not .xlsx, an empty sheet or missing columns.
     """
+    return read_sheet(content, columns, required).rows
+
+
+def read_sheet(content: bytes, columns: dict[str, tuple[str, ...]],
+               required: set[str]) -> Sheet:
+    """read_table, with the title lines above the header (a roster's year is often only
+    there: "2026年元旦假期值班安排表" over dates written "1月1日")."""
     if not content:
         raise InvalidInput("sheet.empty")
     if len(content) > MAX_SHEET_BYTES:
@@ -111,12 +135,19 @@ def read_table(content: bytes, columns: dict[str, tuple[str, ...]],
         rows.append(SheetRow(number=offset, values=values))
     if not rows:
         raise InvalidInput("sheet.empty")
-    return rows
+    # A merged title fills every cell it spans: each text once.
+    title = [" ".join(dict.fromkeys(filter(None, (cell_text(v) for v in row))))
+             for row in grid[:header_index]]
+    return Sheet(title=[line for line in title if line], rows=rows)
 
 
 def write_table(title: str, headers: list[str], rows: list[list[Any]],
-                note: str = "") -> bytes:
-    """An .xlsx in the office's own layout: title row, header row, the rows, a notes line."""
+                note: str = "", merges: Sequence[tuple[int, int, int]] = ()) -> bytes:
+    """An .xlsx in the office's own layout: title row, header row, the rows, a notes line.
+
+    `merges` are (first row, last row, column), 0-based within `rows`: one cell over several
+    rows, as offices merge a date over its day and night shifts; the top value is kept.
+    """
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -130,6 +161,14 @@ def write_table(title: str, headers: list[str], rows: list[list[Any]],
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append(row)
+    first_data_row = 3
+    for top, bottom, column in merges:
+        if bottom <= top:
+            continue
+        sheet.merge_cells(start_row=first_data_row + top, start_column=column + 1,
+                          end_row=first_data_row + bottom, end_column=column + 1)
+        sheet.cell(row=first_data_row + top, column=column + 1).alignment = \
+            Alignment(vertical="center", horizontal="center")
     if note:
         sheet.append([])
         sheet.append([note])
@@ -140,3 +179,29 @@ def write_table(title: str, headers: list[str], rows: list[list[Any]],
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+async def pending_upload(s: AsyncSession, actor: Actor, kind: str, upload_id: int, *,
+                         not_yours: str = "import.not_yours") -> SheetUpload:
+    """The uploader's own sheet, still waiting for their decision; anything else is refused."""
+    upload = await s.get(SheetUpload, upload_id)
+    if upload is None or upload.kind != kind:
+        raise NotFound("import.gone")
+    if upload.uploader_id != actor.id:
+        raise PermissionDenied(not_yours)
+    if upload.status != "pending":
+        raise Conflict("import.already_done")
+    return upload
+
+
+async def claim_upload(s: AsyncSession, upload_id: int, status: str, now: datetime) -> None:
+    """Decide a pending upload with a conditional UPDATE, so a double press is applied once
+    even when both presses are processed at the same moment."""
+    claimed = await s.execute(
+        update(SheetUpload)
+        .where(SheetUpload.id == upload_id, SheetUpload.status == "pending")
+        .values(status=status, decided_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("import.already_done")

@@ -6,16 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.clock import Clock
 from bot.i18n import role_labels, t
 from bot.services import audit
 from bot.services.access import Actor, Role, parse_roles
-from bot.services.errors import Conflict, DomainError, NotFound, PermissionDenied
+from bot.services.errors import Conflict, DomainError
 from bot.services.people import PeopleService, StaffDraft, clean_name
-from bot.services.sheets import SheetRow, read_table, read_table_async, write_table
+from bot.services.sheets import (
+    SheetRow,
+    claim_upload,
+    pending_upload,
+    read_table,
+    read_table_async,
+    write_table,
+)
 from storage.db import Database
 from storage.models import SheetUpload
 
@@ -64,19 +68,6 @@ def looks_like_staff_sheet(content: bytes) -> bool:
     except DomainError:
         return False
     return True
-
-
-async def pending_upload(s: AsyncSession, actor: Actor, kind: str,
-                         upload_id: int) -> SheetUpload:
-    """The uploader's own sheet, still waiting for their decision; anything else is refused."""
-    upload = await s.get(SheetUpload, upload_id)
-    if upload is None or upload.kind != kind:
-        raise NotFound("import.gone")
-    if upload.uploader_id != actor.id:
-        raise PermissionDenied("import.not_yours")
-    if upload.status != "pending":
-        raise Conflict("import.already_done")
-    return upload
 
 
 class StaffImportService:
@@ -150,16 +141,7 @@ class StaffImportService:
         people: list[ImportedPerson] = []
         out_rows: list[list[object]] = []
         async with self.db.transaction() as s:
-            # A conditional UPDATE, so a double press imports once even when both presses
-            # are processed at the same moment.
-            claimed = await s.execute(
-                update(SheetUpload)
-                .where(SheetUpload.id == upload_id, SheetUpload.status == "pending")
-                .values(status="applied", decided_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            if claimed.rowcount != 1:  # type: ignore[attr-defined]
-                raise Conflict("import.already_done")
+            await claim_upload(s, upload_id, "applied", now)
             for number, draft in drafts:
                 staff, _ = await self.people.create_staff(s, actor, draft, now)
                 invite = await self.people.issue_invite(s, actor, staff, now)
