@@ -18,6 +18,7 @@ def test_demo_command_chats_as_seeded_people(tmp_path: Path) -> None:
         'start = "2026-11-27T10:00"\n', encoding="utf-8")
     script = "\n".join([
         "@张伟 /whoami",
+        "/duty week",
         "@陌生人 你好",
         "@陈志强 /lang",
         "2",
@@ -33,6 +34,9 @@ def test_demo_command_chats_as_seeded_people(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "[→ 张伟] 我的信息" in out and "姓名：张伟" in out
     assert "[→ 陌生人] 您好，您尚未登记" in out
+    # The demo roster: tonight's shift (the day shift had started before the demo did).
+    assert "11月27日（周五） 夜班 17:30–08:30｜值班：杨静" in out
+    assert "11月28日（周六） 白班 08:30–17:30｜值班：黄磊" in out
     assert "(2) English" in out and "Language set to English" in out
     assert "Name: 陈志强" in out
     # The 09:00 calendar check, ticked by the scheduler, has warned the admin about 2027 (in

@@ -195,3 +195,11 @@ async def test_holiday_coverage_check_until_covered(before_national_day: Sandbox
     assert "您带班（值班：张伟，带班：王建国）" in leader
     await box.advance(timedelta(days=1))
     assert texts(box.emu.bot_messages(STAFF)).count("国庆节值班安排") == 1
+
+
+async def test_a_24_hour_shift_leaves_no_room_for_another(sandbox: Sandbox) -> None:
+    await add_shift(sandbox, "2026-12-05", "张伟", kind="full")
+    assert "请勿重复安排" in texts(await sandbox.send(CLERK, "/roster add 12月5日 杨静 夜班"))
+    await add_shift(sandbox, "2026-12-06", "张伟", kind="night")
+    assert "请勿重复安排" in texts(await sandbox.send(CLERK, "/roster add 12月6日 杨静 全天"))
+    assert "请确认排班" in texts(await sandbox.send(CLERK, "/roster add 12月6日 杨静 白班"))

@@ -4,10 +4,12 @@ all registered with emulator accounts, plus one person still waiting for an invi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from bot.services import audit
-from bot.services.access import Role
+from bot.services.access import Actor, Role
 from bot.services.container import Services
+from bot.services.errors import DomainError
 from storage.models import Department, Staff, StaffRole
 
 
@@ -62,3 +64,46 @@ async def seed_office(services: Services) -> dict[str, int]:
             audit.record(s, at=now, actor_id=None, action="staff.seed", entity="staff",
                          entity_id=staff.id, after={"name": persona.name})
     return ids
+
+
+async def seed_roster(services: Services) -> int:
+    """A roster that shows the duty features: today's and tomorrow's shifts, and the next
+    statutory holiday covered but for one day (so the coverage check has something to say).
+    Returns how many shifts were made."""
+    clerk = await services.people.resolve_actor(1005, "刘芳", "zh")
+    assert isinstance(clerk, Actor)
+    duty = services.duty
+    today = duty.today()
+    plan: list[tuple[date, str, str, str]] = [
+        (today, "day", "张伟", "王建国"), (today, "night", "杨静", "王建国"),
+        (today + timedelta(days=1), "day", "黄磊", "李明华"),
+        (today + timedelta(days=1), "night", "周敏", "李明华"),
+    ]
+    holidays = services.calendar.next_periods(today, count=1)
+    if holidays:
+        period = holidays[0]
+        leaders = ("王建国", "李明华", "赵丽")
+        people = ("吴涛", "张伟", "杨静", "黄磊", "周敏")
+        days = (period.end - period.start).days + 1
+        for n in range(days):
+            if n == 1:
+                continue  # left uncovered on purpose
+            plan.append((period.start + timedelta(days=n), "day", people[n % len(people)],
+                         leaders[n % len(leaders)]))
+    made = 0
+    for day, kind, person, leader in plan:
+        start, _ = duty.window(day, kind)
+        if start <= services.clock.now():
+            continue
+        try:
+            draft = await duty.draft(clerk, day, kind, person, leader, "")
+        except DomainError:
+            continue  # e.g. the holiday overlaps tomorrow
+        await duty.create_shift(clerk, draft)
+        made += 1
+    return made
+
+
+async def seed_demo(services: Services) -> None:
+    await seed_office(services)
+    await seed_roster(services)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Config, DatabaseConfig
-from bot.demo.seed import PERSONAS, STRANGER_ID, seed_office
+from bot.demo.seed import PERSONAS, STRANGER_ID, seed_demo
 from bot.sandbox import Sandbox
 from storage.db import ensure_sqlite_dir
 
@@ -124,7 +124,7 @@ async def run_terminal_demo(config: Config, *, fresh: bool = True) -> int:
     start = (datetime.fromisoformat(config.demo.start).replace(tzinfo=config.tz)
              if config.demo.start else datetime.now(UTC))
     sandbox = Sandbox(config, start=start, run_scheduler=True,
-                      seed=seed_office if fresh else None)
+                      seed=seed_demo if fresh else None)
     await sandbox.start()
     try:
         for persona in PERSONAS:

@@ -198,6 +198,16 @@ class DutyService:
     def require_roster_keeper(self, actor: Actor) -> None:
         actor.require(*ROSTER_ROLES)
 
+    async def refuse_clash(self, s: AsyncSession, day: date, kind: str) -> None:
+        """One shift of a kind per day, and a 24-hour shift leaves no room for another."""
+        clashing = (Shift.kind == kind) if kind != FULL else Shift.kind.in_(KINDS)
+        taken = await s.scalar(select(Shift).where(
+            Shift.day == day, Shift.status == ACTIVE,
+            clashing | (Shift.kind == FULL)))
+        if taken is not None:
+            raise Conflict("duty.duplicate", day=day.isoformat(), kind=kind,
+                           name=taken.person.name)
+
     async def draft(self, actor: Actor, day: date, kind: str, person: str, leader: str,
                     note: str = "") -> ShiftDraft:
         """Check a shift before the clerk confirms it; nothing is saved."""
@@ -217,11 +227,7 @@ class DutyService:
         in_charge = await self.resolve_person(s, leader, leader=True) if leader.strip() else None
         if in_charge is not None and Role.LEADER.value not in {r.role for r in in_charge.roles}:
             raise InvalidInput("duty.not_a_leader", name=in_charge.name)
-        taken = await s.scalar(select(Shift).where(
-            Shift.day == day, Shift.kind == kind, Shift.status == ACTIVE))
-        if taken is not None:
-            raise Conflict("duty.duplicate", day=day.isoformat(), kind=kind,
-                           name=taken.person.name)
+        await self.refuse_clash(s, day, kind)
         return ShiftDraft(day=day, kind=kind, person_id=on_duty.id, person_name=on_duty.name,
                           leader_id=in_charge.id if in_charge else None,
                           leader_name=in_charge.name if in_charge else "",
@@ -242,11 +248,7 @@ class DutyService:
         leader = await s.get(Staff, draft.leader_id) if draft.leader_id else None
         if person is None or not person.active or (leader is not None and not leader.active):
             raise Conflict("duty.changed_meanwhile")
-        taken = await s.scalar(select(Shift).where(
-            Shift.day == draft.day, Shift.kind == draft.kind, Shift.status == ACTIVE))
-        if taken is not None:
-            raise Conflict("duty.duplicate", day=draft.day.isoformat(), kind=draft.kind,
-                           name=taken.person.name)
+        await self.refuse_clash(s, draft.day, draft.kind)
         start, end = self.window(draft.day, draft.kind)
         if start <= now:
             raise InvalidInput("duty.in_past", day=draft.day.isoformat())
