@@ -165,12 +165,16 @@ async def test_bad_requests_are_refused(office: Office) -> None:
     with pytest.raises(NotFound):
         await swaps.check_pick(zhang, 999)
 
-    # A colleague already on duty at the same time cannot take the shift.
-    night = await office.shift(SATURDAY, "周敏", kind="full")
+    # A colleague already on duty at the same time cannot take the shift: here the night
+    # before runs into the morning (as it does where nights end at 09:00, say).
+    night = await office.shift(SATURDAY - timedelta(days=1), "周敏", kind="night")
+    async with office.services.db.transaction() as s:
+        overlong = await s.get(Shift, night)
+        assert overlong is not None
+        overlong.ends_at += timedelta(hours=2)
     with pytest.raises(InvalidInput) as caught:
         await swaps.ask(zhang, shift_id, "周敏")
     assert caught.value.key == "swap.colleague_busy"
-    assert night
 
     first = await swaps.ask(zhang, shift_id, "杨静")
     with pytest.raises(Conflict) as caught:
