@@ -1,0 +1,35 @@
+"""The tables, one module per area; nothing is ever deleted, only closed or cancelled.
+
+Everything is re-exported here, so `from storage.models import Staff` works wherever a table
+lives, and Alembic sees every table through Base.metadata.
+"""
+
+from storage.models.base import NAMING, Base
+from storage.models.duty import DutyLogEntry, Shift, SwapRequest
+from storage.models.people import Department, Invite, Staff, StaffRole
+from storage.models.system import (
+    AuditEntry,
+    HolidayOverride,
+    Notification,
+    PersistedState,
+    SheetUpload,
+    SweepRun,
+)
+
+__all__ = [
+    "NAMING",
+    "AuditEntry",
+    "Base",
+    "Department",
+    "DutyLogEntry",
+    "HolidayOverride",
+    "Invite",
+    "Notification",
+    "PersistedState",
+    "SheetUpload",
+    "Shift",
+    "Staff",
+    "StaffRole",
+    "SwapRequest",
+    "SweepRun",
+]
