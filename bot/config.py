@@ -95,6 +95,19 @@ class DutyConfig:
 
 
 @dataclass(frozen=True)
+class MeetingConfig:
+    default_duration: timedelta = timedelta(minutes=60)
+    eve_reminder_at: time = time(17, 0)
+    before_start: timedelta = timedelta(minutes=60)
+    checkin_opens_before: timedelta = timedelta(minutes=30)
+    venue_alert_before: timedelta = timedelta(minutes=120)
+    checklist_due_before: timedelta = timedelta(minutes=180)
+    checklist: tuple[str, ...] = ("会标", "桌签", "音响", "材料印制")
+    series_horizon_days: int = 14
+    series_generate_at: time = time(7, 30)
+
+
+@dataclass(frozen=True)
 class DemoConfig:
     database_url: str = "sqlite+aiosqlite:///data/demo.db"
     start: str = ""  # ISO local time the demo clock starts at; empty means now
@@ -112,6 +125,7 @@ class Config:
     outbox: OutboxConfig = field(default_factory=OutboxConfig)
     demo: DemoConfig = field(default_factory=DemoConfig)
     duty: DutyConfig = field(default_factory=DutyConfig)
+    meetings: MeetingConfig = field(default_factory=MeetingConfig)
     source: str = "<defaults>"
 
     @property
@@ -316,7 +330,7 @@ def parse_config(text: str, path: str = "<string>") -> Config:
         demo=DemoConfig(database_url=demo_url, start=demo_start),
         source=path,
     )
-    config = dataclasses.replace(config, duty=_duty(r))
+    config = dataclasses.replace(config, duty=_duty(r), meetings=_meetings(r))
     unknown = r.unknown_keys()
     if unknown:
         what = "unknown section" if unknown[0].startswith("[") else "unknown key"
@@ -353,6 +367,25 @@ def _duty(r: _Reader) -> DutyConfig:
         eve_reminder_at=r.daytime("duty.eve_reminder_time", d.eve_reminder_at),
         before_shift=r.minutes("duty.before_shift_minutes", d.before_shift),
         geofence=fence,
+    )
+
+
+def _meetings(r: _Reader) -> MeetingConfig:
+    m = MeetingConfig()
+    items = r.get("meetings.checklist", list(m.checklist))
+    if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
+        raise r.fail("meetings.checklist", 'must be a list of item names, e.g. ["会标", "桌签"]')
+    return MeetingConfig(
+        default_duration=r.minutes("meetings.default_duration_minutes", m.default_duration),
+        eve_reminder_at=r.daytime("meetings.eve_reminder_time", m.eve_reminder_at),
+        before_start=r.minutes("meetings.reminder_before_minutes", m.before_start),
+        checkin_opens_before=r.minutes("meetings.checkin_opens_minutes", m.checkin_opens_before),
+        venue_alert_before=r.minutes("meetings.venue_alert_minutes", m.venue_alert_before),
+        checklist_due_before=r.minutes("meetings.checklist_due_minutes", m.checklist_due_before),
+        checklist=tuple(i.strip()[:100] for i in items),
+        series_horizon_days=r.integer("meetings.series_horizon_days", m.series_horizon_days,
+                                      minimum=1, maximum=90),
+        series_generate_at=r.daytime("meetings.series_generate_time", m.series_generate_at),
     )
 
 

@@ -16,6 +16,10 @@ from handlers import (
     duty_swaps,
     errors,
     holidays,
+    meetings_changes,
+    meetings_create,
+    meetings_minutes,
+    meetings_rsvp,
     people,
 )
 
@@ -34,6 +38,10 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     duty_swaps.register(app)
     duty_sheets.register(app)
     duty.register(app)
+    meetings_create.register(app)
+    meetings_rsvp.register(app)
+    meetings_changes.register(app)
+    meetings_minutes.register(app)
     account.register(app)
     people.register(app)
     holidays.register(app)

@@ -37,12 +37,15 @@ COMMANDS: list[CommandEntry] = [
     CommandEntry("signout", "cmd.signout"),
     CommandEntry("log", "cmd.log"),
     CommandEntry("swap", "cmd.swap"),
+    CommandEntry("meeting", "cmd.meeting"),
+    CommandEntry("meetings", "cmd.meetings"),
+    CommandEntry("checkin", "cmd.checkin"),
 ]
 
 # Rows of menu buttons, as catalog keys; the text handler maps each label back to its action.
 MENU: list[list[str]] = [
     ["menu.signin", "menu.signout", "menu.duty"],
-    ["menu.whoami", "menu.help", "menu.lang"],
+    ["menu.meetings", "menu.whoami", "menu.help", "menu.lang"],
 ]
 
 

@@ -15,7 +15,10 @@ from bot.text import Markup, h
 
 # Each feature keeps its own strings in bot/i18n/<feature>.py as ZH and EN dicts, so features
 # can grow side by side; zh.py and en.py hold the common ones.
-FEATURES = ("duty", "duty_signin", "duty_swaps", "duty_sheets")
+FEATURES = (
+    "duty", "duty_signin", "duty_swaps", "duty_sheets",
+    "meetings", "meetings_create", "meetings_rsvp", "meetings_changes", "meetings_minutes",
+)
 DEFAULT_LANGUAGE = "zh"
 
 

@@ -19,6 +19,11 @@ from bot.services.duty_signin import SignInService
 from bot.services.duty_swaps import SwapService
 from bot.services.duty_sweeps import DutySweeps
 from bot.services.holiday_overrides import HolidayOverrideService
+from bot.services.meeting_changes import MeetingChangeService
+from bot.services.meeting_materials import MaterialService
+from bot.services.meeting_minutes import MinutesService
+from bot.services.meeting_rsvp import RsvpService
+from bot.services.meetings import MeetingService
 from bot.services.notifier import Notifier
 from bot.services.people import PeopleService
 from bot.services.staff_import import StaffImportService
@@ -44,6 +49,11 @@ class Services:
         self.duty_sheets = DutySheetService(db, config, clock, self.duty)
         self.signin = SignInService(db, config, clock, self.duty)
         self.swaps = SwapService(db, config, clock, self.duty)
+        self.meetings = MeetingService(db, config, clock)
+        self.meeting_materials = MaterialService(db, config, clock, self.meetings)
+        self.rsvp = RsvpService(db, config, clock, self.meetings)
+        self.meeting_changes = MeetingChangeService(db, config, clock, self.meetings)
+        self.minutes = MinutesService(db, config, clock, self.meetings)
         self.sweeps = SweepRunner(db, config, clock)
         self.sweeps.add(Sweep("calendar-check", time(9, 0), self._calendar_check))
         self.duty_sweeps = DutySweeps(db, config, self.duty, self.calendar)

@@ -69,12 +69,21 @@ async def cancel(session: AsyncSession, key: str) -> int:
     return result.rowcount or 0  # type: ignore[attr-defined]
 
 
+def _starts_with(prefix: str) -> Any:
+    return Notification.key.startswith(prefix, autoescape=True)
+
+
 async def cancel_prefix(session: AsyncSession, prefix: str) -> int:
     """Cancel every pending row of one thing, e.g. all of 'meeting:42:'."""
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     result = await session.execute(
         update(Notification)
-        .where(Notification.key.like(f"{escaped}%", escape="\\"), Notification.status == PENDING)
+        .where(_starts_with(prefix), Notification.status == PENDING)
         .values(status=CANCELLED)
     )
     return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+async def rows_with_prefix(session: AsyncSession, prefix: str) -> list[Notification]:
+    """Every row of one thing, whatever its status, oldest first."""
+    return list(await session.scalars(
+        select(Notification).where(_starts_with(prefix)).order_by(Notification.id)))

@@ -103,6 +103,38 @@ def parse_draft(fields: list[str]) -> StaffDraft:
     )
 
 
+async def resolve_person(s: AsyncSession, text: str, *, leader: bool = False) -> Staff:
+    """A person as offices name them: the full name (张伟), or for leaders a surname with a
+    title (王书记, 李镇长). Unknown, ambiguous and deactivated names are refused."""
+    name = clean_name(text)
+    if not name:
+        raise InvalidInput("duty.name_missing")
+    found = list(await s.scalars(select(Staff).where(Staff.name == name)))
+    active = [p for p in found if p.active]
+    if len(active) > 1:
+        raise InvalidInput("people.ambiguous_name", name=name, count=len(active))
+    if active:
+        return active[0]
+    if found:
+        raise InvalidInput("duty.person_inactive", name=name)
+    if len(name) >= 2:
+        surname, title = name[0], name[1:]
+        query = select(Staff).where(Staff.active.is_(True), Staff.name.startswith(surname),
+                                    Staff.title.contains(title))
+        if leader:
+            query = query.join(StaffRole).where(StaffRole.role == Role.LEADER.value)
+        titled = list(await s.scalars(query))
+        # A 副书记 must not pass for the 书记 when both are there.
+        exact = [p for p in titled if p.title.endswith(title)
+                 and not p.title.endswith("副" + title)]
+        titled = exact or titled
+        if len(titled) == 1:
+            return titled[0]
+        if len(titled) > 1:
+            raise InvalidInput("people.ambiguous_name", name=name, count=len(titled))
+    raise NotFound("people.unknown_name", name=name)
+
+
 async def mark_unreachable(s: AsyncSession, person: Staff, now: datetime) -> None:
     """The person blocked the bot: note it, and tell the admins to phone them instead."""
     if not person.reachable:

@@ -6,6 +6,14 @@ lives, and Alembic sees every table through Base.metadata.
 
 from storage.models.base import NAMING, Base
 from storage.models.duty import DutyLogEntry, Shift, SwapRequest
+from storage.models.meetings import (
+    ChecklistItem,
+    Meeting,
+    MeetingDecision,
+    MeetingInvitee,
+    MeetingMaterial,
+    MeetingSeries,
+)
 from storage.models.people import Department, Invite, Staff, StaffRole
 from storage.models.system import (
     AuditEntry,
@@ -20,10 +28,16 @@ __all__ = [
     "NAMING",
     "AuditEntry",
     "Base",
+    "ChecklistItem",
     "Department",
     "DutyLogEntry",
     "HolidayOverride",
     "Invite",
+    "Meeting",
+    "MeetingDecision",
+    "MeetingInvitee",
+    "MeetingMaterial",
+    "MeetingSeries",
     "Notification",
     "PersistedState",
     "SheetUpload",

@@ -1,0 +1,7 @@
+"""Strings of meetings changes (Telegram HTML; parameters are escaped by t())."""
+
+ZH: dict[str, str] = {
+}
+
+EN: dict[str, str] = {
+}

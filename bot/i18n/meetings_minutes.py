@@ -1,0 +1,7 @@
+"""Strings of meetings minutes (Telegram HTML; parameters are escaped by t())."""
+
+ZH: dict[str, str] = {
+}
+
+EN: dict[str, str] = {
+}
