@@ -102,11 +102,24 @@ class Sandbox:
             waiter.set_result(None)
 
     async def processed(self, update_id: int) -> None:
-        """Wait until the bot has fully handled one update (replies included)."""
-        if update_id in self._done:
-            return
-        waiter = self._waiters.setdefault(update_id, asyncio.get_running_loop().create_future())
-        await asyncio.wait_for(waiter, WAIT_SECONDS)
+        """Wait until the bot has fully handled one update (replies included), and whatever
+        that update put back in the queue (a command that ended a conversation)."""
+        if update_id not in self._done:
+            waiter = self._waiters.setdefault(update_id,
+                                              asyncio.get_running_loop().create_future())
+            await asyncio.wait_for(waiter, WAIT_SECONDS)
+        await self.settle()
+
+    async def settle(self) -> None:
+        """Until no update is queued or being handled. Polled, because an update taken from
+        the queue is briefly in neither place (between the queue and its task): two quiet
+        looks in a row cover that gap."""
+        quiet = 0
+        async with asyncio.timeout(WAIT_SECONDS):
+            while quiet < 2:
+                busy = not self.app.update_queue.empty() or self.processor.in_flight
+                quiet = 0 if busy else quiet + 1
+                await asyncio.sleep(0.005)
 
     async def _replies(self, chat_id: int, act: Any) -> list[dict[str, Any]]:
         """Do one user action and return the bot's new messages in that chat."""

@@ -31,8 +31,16 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
         self.listeners: list[Listener] = []
+        self.in_flight = 0  # updates taken and not finished: lets the sandbox wait for quiet
 
     async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        self.in_flight += 1
+        try:
+            await self._ordered(update, coroutine)
+        finally:
+            self.in_flight -= 1
+
+    async def _ordered(self, update: object, coroutine: Awaitable[Any]) -> None:
         # The per-chat lock is taken before the shared semaphore: asyncio.Lock is FIFO and
         # the tasks start in arrival order, so a chat's updates run in the order they came.
         key = order_key(update)

@@ -10,7 +10,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
-from telegram.ext import CommandHandler, filters
+from telegram.ext import (
+    BaseHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot.services.errors import DomainError
 from bot.text import Markup
@@ -65,6 +71,35 @@ def _plain(text: Markup) -> str:
 
 # New messages only: editing an old "/invite 张三" must not issue a second link.
 FRESH = filters.UpdateType.MESSAGE
+
+
+def entry_point(handler: Handler) -> Handler:
+    """A conversation's entry point that is refused (a DomainError) answers the person and
+    ends there: returning None would leave PTB's timeout armed for a conversation that never
+    began."""
+    wrapped = domain_errors(handler)
+
+    @functools.wraps(handler)
+    async def run(update: Update, context: BotContext) -> Any:
+        state = await wrapped(update, context)
+        return ConversationHandler.END if state is None else state
+
+    return run
+
+
+async def switch_away(update: Update, context: BotContext) -> int:
+    """Another command while a conversation waits for an answer: that conversation ends and
+    the command is handled as if none were open (it goes back into the queue, behind this
+    update, so the ended state is saved first). Otherwise the waiting state would take the
+    next answer meant for the new command."""
+    await context.application.update_queue.put(update)
+    return ConversationHandler.END
+
+
+def conversation_fallbacks(cancel: Handler) -> list[BaseHandler[Any, Any, Any]]:
+    """What every conversation lists as fallbacks: /cancel, and leaving for another command."""
+    return [command("cancel", cancel),
+            MessageHandler(FRESH & filters.COMMAND & ~filters.Regex(r"^/cancel\b"), switch_away)]
 
 
 def command(name: str, callback: Handler) -> CommandHandler[BotContext, Any]:

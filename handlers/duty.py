@@ -24,6 +24,7 @@ from bot.services.duty import (
     ROSTER_ROLES,
     ShiftDraft,
     ShiftView,
+    parse_kind,
     parse_period,
     parse_roster_line,
 )
@@ -31,10 +32,18 @@ from bot.services.errors import DomainError, InvalidInput
 from bot.services.when import user_date
 from handlers import duty_sheets
 from handlers.account import cancel_conversation
-from handlers.common import FRESH, command, command_args, domain_errors, reply
+from handlers.common import (
+    FRESH,
+    command,
+    command_args,
+    conversation_fallbacks,
+    domain_errors,
+    entry_point,
+    reply,
+)
 from handlers.context import BotContext
 from handlers.holidays import day_label
-from handlers.menu import menu_keys
+from handlers.menu import MENU_LABEL, menu_keys
 from handlers.sender import edit_text, inline_keyboard
 
 DRAFTS = "roster_drafts"  # user_data: drafts waiting for the clerk's confirmation
@@ -62,7 +71,10 @@ def shift_line(context: BotContext, shift: ShiftView, *, show_id: bool) -> str:
 
 @domain_errors
 async def duty(update: Update, context: BotContext) -> None:
-    args = command_args(update)
+    await show_duty(update, context, command_args(update))
+
+
+async def show_duty(update: Update, context: BotContext, args: str) -> None:
     if args.split()[:1] == ["report"]:
         await duty_sheets.duty_report(update, context, args.partition(" ")[2])
         return
@@ -75,7 +87,9 @@ async def duty(update: Update, context: BotContext) -> None:
                           end=day_label(context.lang, end))
     else:
         title = context.t("duty.view_month", year=start.year, month=start.month)
-    shifts = await duty_service.shifts_between(start, end)
+    # Today includes last night's shift still running this morning.
+    shifts = await (duty_service.shifts_on(start) if scope == "today"
+                    else duty_service.shifts_between(start, end))
     keeper = context.me.is_admin or context.me.has(*ROSTER_ROLES)
     lines = [str(context.t("duty.view_head", title=title))]
     lines += [shift_line(context, s, show_id=keeper) for s in shifts]
@@ -131,7 +145,7 @@ async def _roster_add(update: Update, context: BotContext, text: str) -> None:
     await _confirm_card(update, context, draft)
 
 
-@domain_errors
+@entry_point
 async def roster(update: Update, context: BotContext) -> int | None:
     """/roster with a subcommand; bare /roster starts the step-by-step conversation."""
     context.services.duty.require_roster_keeper(context.me)
@@ -204,6 +218,21 @@ async def ask_kind(update: Update, context: BotContext) -> int:
     return ASK_KIND
 
 
+@domain_errors
+async def typed_kind(update: Update, context: BotContext) -> int | None:
+    """白班 / 夜班 / 全天 typed instead of pressed."""
+    assert context.user_data is not None and update.effective_message is not None
+    kind = parse_kind(update.effective_message.text or "")
+    step = context.user_data.get(STEP)
+    if kind is None or step is None:
+        await reply(update, context, context.t("duty.ask_kind"), inline_keyboard([[
+            (str(context.t(f"duty.kind.{k}")), f"roster:kind:{k}") for k in KINDS]]))
+        return None
+    step["kind"] = kind
+    await reply(update, context, context.t("duty.ask_person"))
+    return ASK_PERSON
+
+
 async def ask_person(update: Update, context: BotContext) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None and context.user_data is not None
@@ -239,10 +268,17 @@ async def finish(update: Update, context: BotContext) -> int:
         draft = await context.services.duty.draft(
             context.me, date.fromisoformat(step["day"]), step["kind"], step["person"], leader)
     except DomainError as exc:
-        # A wrong name: say why and ask for the person again, keeping the date and shift.
+        # Say why, and ask again the question whose answer was wrong: the date for a taken
+        # or past slot, the person when they cannot also lead, else the leader.
         await reply(update, context, context.t(exc.key, **exc.params))
-        await reply(update, context, context.t("duty.ask_person"))
-        return ASK_PERSON
+        if exc.key in ("duty.duplicate", "duty.in_past"):
+            await reply(update, context, context.t("duty.ask_date"))
+            return ASK_DATE
+        if exc.key == "duty.same_person":
+            await reply(update, context, context.t("duty.ask_person"))
+            return ASK_PERSON
+        await reply(update, context, context.t("duty.ask_leader"))
+        return ASK_LEADER
     context.user_data.pop(STEP, None)
     await _confirm_card(update, context, draft)
     return ConversationHandler.END
@@ -261,21 +297,22 @@ async def _timed_out(update: Update, context: BotContext) -> None:
 
 @domain_errors
 async def show_duty_from_menu(update: Update, context: BotContext) -> None:
-    await duty(update, context)
+    await show_duty(update, context, "")
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    text = FRESH & filters.TEXT & ~filters.COMMAND
+    text = FRESH & filters.TEXT & ~filters.COMMAND & ~MENU_LABEL
     app.add_handler(ConversationHandler(
         entry_points=[command("roster", roster)],
         states={
             ASK_DATE: [MessageHandler(text, ask_kind)],
-            ASK_KIND: [CallbackQueryHandler(ask_person, pattern=r"^roster:kind:\w+$")],
+            ASK_KIND: [CallbackQueryHandler(ask_person, pattern=r"^roster:kind:\w+$"),
+                       MessageHandler(text, typed_kind)],
             ASK_PERSON: [MessageHandler(text, ask_leader)],
             ASK_LEADER: [MessageHandler(text, finish)],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, _timed_out)],
         },
-        fallbacks=[command("cancel", _end)],
+        fallbacks=conversation_fallbacks(_end),
         persistent=True, name="duty-roster", conversation_timeout=CONVERSATION_TIMEOUT,
         allow_reentry=True,
     ))

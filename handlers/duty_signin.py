@@ -3,7 +3,6 @@ location check, sign-out (/signout, 签退) with a handover note, and the duty l
 
 from __future__ import annotations
 
-import functools
 import re
 import warnings
 from typing import Any
@@ -13,7 +12,6 @@ from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
-    CommandHandler,
     ConversationHandler,
     MessageHandler,
     TypeHandler,
@@ -24,9 +22,17 @@ from bot.i18n import CATALOGS, t, words
 from bot.services.duty_signin import Position, SignInResult, is_location_error
 from bot.services.errors import DomainError
 from handlers import account
-from handlers.common import FRESH, Handler, command, command_args, domain_errors, reply
+from handlers.common import (
+    FRESH,
+    command,
+    command_args,
+    conversation_fallbacks,
+    domain_errors,
+    entry_point,
+    reply,
+)
 from handlers.context import BotContext
-from handlers.menu import MENU, menu_keyboard
+from handlers.menu import MENU_LABEL, menu_keyboard
 
 SIGNIN_CONVERSATION = "duty-signin"
 SIGNOUT_CONVERSATION = "duty-signout"
@@ -52,21 +58,9 @@ def _exactly(options: set[str]) -> filters.Regex:
 SIGNIN_WORDS = _exactly(words("word.signin") | _labels("menu.signin"))
 SIGNOUT_WORDS = _exactly(words("word.signout") | _labels("menu.signout"))
 CANCEL_SIGNIN = _exactly(_labels("signin.btn_cancel"))
-# A menu button tapped while the bot waits for a note is that action, not the note.
-MENU_LABELS = _exactly(_labels(*(key for row in MENU for key in row)))
 
 
-def _or_end(handler: Handler) -> Handler:
-    """An entry point that is refused ends the conversation: returning None there would
-    leave PTB's timeout job armed for a conversation that never began."""
-    wrapped = domain_errors(handler)
-
-    @functools.wraps(handler)
-    async def run(update: Update, context: BotContext) -> Any:
-        state = await wrapped(update, context)
-        return ConversationHandler.END if state is None else state
-
-    return run
+_or_end = entry_point
 
 
 def _user_data(context: BotContext) -> dict[Any, Any]:
@@ -280,7 +274,7 @@ def _signin_conversation() -> ConversationHandler[BotContext]:
                 ],
                 ConversationHandler.TIMEOUT: [TypeHandler(Update, signin_timeout)],
             },
-            fallbacks=[CommandHandler("cancel", cancel_signin)],
+            fallbacks=conversation_fallbacks(cancel_signin),
             allow_reentry=True,
             persistent=True,
             name=SIGNIN_CONVERSATION,
@@ -296,10 +290,10 @@ def _signout_conversation() -> ConversationHandler[BotContext]:
         ],
         states={
             WAIT_NOTE: [MessageHandler(
-                FRESH & filters.TEXT & ~filters.COMMAND & ~MENU_LABELS, got_note)],
+                FRESH & filters.TEXT & ~filters.COMMAND & ~MENU_LABEL, got_note)],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, signout_timeout)],
         },
-        fallbacks=[CommandHandler("cancel", cancel_signout)],
+        fallbacks=conversation_fallbacks(cancel_signout),
         allow_reentry=True,
         persistent=True,
         name=SIGNOUT_CONVERSATION,

@@ -29,9 +29,16 @@ from bot.services.duty_swaps import ASKED, Card, SwapOutcome, SwapView
 from bot.services.errors import Conflict, DomainError
 from bot.text import Markup
 from handlers import account
-from handlers.common import FRESH, command, domain_errors, reply
+from handlers.common import (
+    FRESH,
+    command,
+    conversation_fallbacks,
+    domain_errors,
+    entry_point,
+    reply,
+)
 from handlers.context import BotContext
-from handlers.menu import menu_action
+from handlers.menu import MENU_LABEL
 from handlers.sender import edit_text, inline_keyboard
 
 log = logging.getLogger(__name__)
@@ -42,14 +49,6 @@ SHIFT_KEY = "swap_shift"
 MAX_LISTED = 10
 # "杨静 家中有事", "杨静，家中有事": the name first, anything after it is the reason.
 NAME_AND_REASON = re.compile(r"^\s*(\S+?)(?:[\s,，:：;；]+(.*))?\s*$", re.DOTALL)
-
-
-class _MenuLabel(filters.MessageFilter):
-    """A reply-keyboard label (签到, 值班 ...) is not a colleague's name: let it through to
-    its own handler while the conversation waits."""
-
-    def filter(self, message: Message) -> bool:
-        return bool(message.text) and menu_action(message.text) is not None
 
 
 # --- /swap: the person's coming shifts and their open requests ------------------------------
@@ -80,10 +79,9 @@ async def swap_start(update: Update, context: BotContext) -> None:
 
 # --- the conversation: pick a shift, name the colleague -------------------------------------
 
-@domain_errors
+@entry_point
 async def pick(update: Update, context: BotContext) -> str:
-    """A refused pick answers with a popup and returns None: no conversation starts, or an
-    open one keeps the shift it had."""
+    """A refused pick answers with a popup and starts nothing."""
     query = update.callback_query
     assert query is not None and query.data is not None and context.user_data is not None
     chosen = await context.services.swaps.check_pick(
@@ -222,12 +220,12 @@ def conversation() -> ConversationHandler[BotContext]:
         entry_points=[pick_button],
         states={
             ASK_NAME: [
-                MessageHandler(FRESH & filters.TEXT & ~filters.COMMAND & ~_MenuLabel(), named),
+                MessageHandler(FRESH & filters.TEXT & ~filters.COMMAND & ~MENU_LABEL, named),
                 pick_button,  # picking another shift from the list starts over
             ],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
         },
-        fallbacks=[command("cancel", cancel)],
+        fallbacks=conversation_fallbacks(cancel),
         persistent=True,
         name="duty-swap",
         conversation_timeout=TIMEOUT_SECONDS,

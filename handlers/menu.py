@@ -8,7 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, ReplyKeyboardMarkup
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    Message,
+    ReplyKeyboardMarkup,
+)
+from telegram.ext import filters
 
 from bot.i18n import CATALOGS, t
 
@@ -82,3 +88,14 @@ def menu_action(text: str) -> str | None:
 def menu_keys(key: str) -> list[str]:
     """A menu button's label in every language, for a handler that answers it."""
     return [catalog[key] for catalog in CATALOGS.values() if key in catalog]
+
+
+class _MenuLabel(filters.MessageFilter):
+    """A reply-keyboard label (签到, 值班 ...): while a conversation waits for typed text, such
+    a tap is that action, not the answer."""
+
+    def filter(self, message: Message) -> bool:
+        return bool(message.text) and menu_action(message.text) is not None
+
+
+MENU_LABEL = _MenuLabel()

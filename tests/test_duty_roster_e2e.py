@@ -203,3 +203,36 @@ async def test_a_24_hour_shift_leaves_no_room_for_another(sandbox: Sandbox) -> N
     await add_shift(sandbox, "2026-12-06", "张伟", kind="night")
     assert "请勿重复安排" in texts(await sandbox.send(CLERK, "/roster add 12月6日 杨静 全天"))
     assert "请确认排班" in texts(await sandbox.send(CLERK, "/roster add 12月6日 杨静 白班"))
+
+
+async def test_another_command_leaves_a_waiting_conversation(sandbox: Sandbox) -> None:
+    assert "请输入值班日期" in texts(await sandbox.send(CLERK, "/roster"))
+    # The person changes their mind: the new command is answered, the old question is gone.
+    assert "今日值班" in texts(await sandbox.send(CLERK, "/duty"))
+    assert "未能识别" in texts(await sandbox.send(CLERK, "12月13日"))
+    # And a conversation can start from inside another one.
+    assert "请输入值班日期" in texts(await sandbox.send(CLERK, "/roster"))
+    assert "请输入值班日期" in texts(await sandbox.send(CLERK, "/roster"))
+    assert "请选择班次" in texts(await sandbox.send(CLERK, "12月13日"))
+
+
+async def test_menu_button_shows_today(sandbox: Sandbox) -> None:
+    await add_shift(sandbox, "2026-11-27", "杨静", "王建国", kind="night")
+    shown = texts(await sandbox.send(STAFF, "📅 值班"))
+    assert "今日值班" in shown and "夜班 17:30–08:30｜值班：杨静" in shown
+
+
+async def test_roster_rules_for_people_on_a_shift(sandbox: Sandbox) -> None:
+    both = texts(await sandbox.send(CLERK, "/roster add 12月5日 王建国 带班 王书记"))
+    assert "不能同时担任" in both
+    shift_id = await add_shift(sandbox, "2026-11-27", "杨静", "王建国", kind="night")
+    await sandbox.tick()
+    assert "带班安排：11月27日（周五）夜班 17:30–08:30，值班人员：杨静" in texts(
+        sandbox.emu.bot_messages(LEADER))
+    await sandbox.advance_to(datetime(2026, 11, 27, 17, 0, tzinfo=SHANGHAI))
+    assert "您带班的夜班将于 17:30 开始，值班人员：杨静" in texts(sandbox.emu.bot_messages(LEADER))
+    await sandbox.advance_to(datetime(2026, 11, 27, 18, 0, tzinfo=SHANGHAI))
+    # Started: the person on duty can no longer change; the leader can.
+    assert "该班次已开始" in texts(await sandbox.send(CLERK, f"/roster set {shift_id} 值班 张伟"))
+    assert "已调整" in texts(await sandbox.send(CLERK, f"/roster set {shift_id} 带班 李镇长"))
+    assert (await sandbox.services.duty.get(shift_id)).person.name == "杨静"

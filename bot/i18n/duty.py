@@ -37,7 +37,7 @@ ZH: dict[str, str] = {
     "duty.role_person": "您值班",
     "duty.role_leader": "您带班",
     "cmd.holidays": "近期节假日及调休安排",
-    "cmd.duty": "值班安排（今日 / week 本周 / 10月）",
+    "cmd.duty": "值班安排（今日／week 近七日／10月 整月）",
     "cmd.roster": "（办公室）排班：add 新增 / set 调整 / cancel 取消 / export 导出",
     "cmd.signin": "值班签到",
     "cmd.signout": "值班签退并填写交接班记录",
@@ -56,7 +56,7 @@ ZH: dict[str, str] = {
     "duty.none_word": "无|没有|none|-",
     "duty.view_head": "<b>{title}</b>",
     "duty.view_today": "今日值班 · {date}",
-    "duty.view_week": "本周起七日值班 · {start} 至 {end}",
+    "duty.view_week": "近七日值班安排 · {start} 至 {end}",
     "duty.view_month": "{year}年{month}月值班安排",
     "duty.view_line": "{date} {kind} {start}–{end}｜值班：{person}（{phone}）｜带班：{leader}{state}{ref}",
     "duty.view_ref": " · #{id}",
@@ -69,6 +69,10 @@ ZH: dict[str, str] = {
     "duty.changed": "✅ 已调整 #{id}：{date} {kind}，值班 {person}，带班 {leader}。已通知相关人员。",
     "duty.cancelled_done": "✅ 已取消 #{id}（{date} {kind}）。已通知相关人员。",
     "duty.roster_usage": "排班命令：\n/roster add … 新增\n/roster set 编号 值班|带班 姓名 调整\n/roster cancel 编号 取消\n/roster export 2026-10 导出 Excel\n也可直接发送值班表 Excel 导入。",
+    "duty.already_started": "该班次已开始，不能再更换值班人员（可更换带班领导）。",
+    "duty.same_person": "{name} 不能同时担任值班人员和带班领导。",
+    "duty.notice_leading": "📋 带班安排：{month}月{day}日（{weekday}）{kind} {start}–{end}，值班人员：{person}（{phone}）。{note}",
+    "duty.remind_before_leader": "⏰ 您带班的{kind}将于 {start} 开始，值班人员：{person}（{phone}）。",
 }
 
 EN: dict[str, str] = {
@@ -124,7 +128,7 @@ EN: dict[str, str] = {
     "duty.view_head": "<b>{title}</b>",
     "duty.view_today": "Duty today · {date}",
     "duty.view_week": "Duty for seven days · {start} to {end}",
-    "duty.view_month": "Duty roster {year}-{month}",
+    "duty.view_month": "Duty roster, month {month} of {year}",
     "duty.view_line": "{date} {kind} {start}–{end} | on duty: {person} ({phone}) | leader: {leader}{state}{ref}",
     "duty.view_ref": " · #{id}",
     "duty.view_empty": "No duty is scheduled for that period.",
@@ -136,4 +140,8 @@ EN: dict[str, str] = {
     "duty.changed": "✅ Changed #{id}: {date} {kind}, on duty {person}, leader {leader}. The people concerned are told.",
     "duty.cancelled_done": "✅ Cancelled #{id} ({date} {kind}). The people concerned are told.",
     "duty.roster_usage": "Roster commands:\n/roster add … add a shift\n/roster set ID 值班|带班 NAME change\n/roster cancel ID cancel\n/roster export 2026-10 Excel export\nOr send the roster sheet (.xlsx) to import it.",
+    "duty.already_started": "That shift has started: the person on duty can no longer change (the duty leader can).",
+    "duty.same_person": "{name} cannot be both on duty and the duty leader.",
+    "duty.notice_leading": "📋 You lead the duty: {weekday} {month}/{day}, {kind} {start}–{end}; on duty: {person} ({phone}). {note}",
+    "duty.remind_before_leader": "⏰ The {kind} you lead starts at {start}; on duty: {person} ({phone}).",
 }

@@ -139,6 +139,16 @@ class DutyService:
                                     Shift.day <= end).order_by(Shift.starts_at))
             return [view(r) for r in rows]
 
+    async def shifts_on(self, day: date) -> list[ShiftView]:
+        """Every active shift running at some time on that local day."""
+        start = datetime.combine(day, time(0, 0), tzinfo=self.config.tz)
+        end = start + timedelta(days=1)
+        async with self.db.transaction() as s:
+            rows = await s.scalars(
+                select(Shift).where(Shift.status == ACTIVE, Shift.starts_at < end,
+                                    Shift.ends_at > start).order_by(Shift.starts_at))
+            return [view(r) for r in rows]
+
     async def shifts_of(self, person_id: int, start: date, end: date) -> list[ShiftView]:
         async with self.db.transaction() as s:
             rows = await s.scalars(
@@ -199,6 +209,8 @@ class DutyService:
         in_charge = await self.resolve_person(s, leader, leader=True) if leader.strip() else None
         if in_charge is not None and Role.LEADER.value not in {r.role for r in in_charge.roles}:
             raise InvalidInput("duty.not_a_leader", name=in_charge.name)
+        if in_charge is not None and in_charge.id == on_duty.id:
+            raise InvalidInput("duty.same_person", name=on_duty.name)
         await self.refuse_clash(s, day, kind)
         return ShiftDraft(day=day, kind=kind, person_id=on_duty.id, person_name=on_duty.name,
                           leader_id=in_charge.id if in_charge else None,
@@ -236,6 +248,8 @@ class DutyService:
         await self.schedule_reminders(s, shift)
         if notify:
             await self.tell(s, shift, "duty.notice_assigned", [shift.person_id], now)
+            if shift.leader_id is not None:
+                await self.tell(s, shift, "duty.notice_leading", [shift.leader_id], now)
         return shift
 
     async def change_shift(self, s: AsyncSession, actor: Actor, shift: Shift, *,
@@ -273,13 +287,21 @@ class DutyService:
                 raise NotFound("duty.shift_unknown")
             if shift.ends_at <= self.clock.now():
                 raise InvalidInput("duty.in_past", day=shift.day.isoformat())
+            if role != "leader" and shift.starts_at <= self.clock.now():
+                # The person on duty has (or should have) signed in: a new one would inherit
+                # their sign-in. The leader can still change.
+                raise InvalidInput("duty.already_started")
             if role == "leader":
                 leader = await self.resolve_person(s, name, leader=True)
                 if Role.LEADER.value not in {r.role for r in leader.roles}:
                     raise InvalidInput("duty.not_a_leader", name=leader.name)
+                if leader.id == shift.person_id:
+                    raise InvalidInput("duty.same_person", name=leader.name)
                 shift = await self.change_shift(s, actor, shift, leader=leader)
             else:
                 person = await self.resolve_person(s, name)
+                if person.id == shift.leader_id:
+                    raise InvalidInput("duty.same_person", name=person.name)
                 shift = await self.change_shift(s, actor, shift, person=person)
             return view(shift)
 
@@ -318,12 +340,14 @@ class DutyService:
 
     async def tell(self, s: AsyncSession, shift: Shift, template: str, recipients: list[int],
                    now: datetime, extra: dict[str, Any] | None = None) -> None:
-        """Tell people about a change at once; the key carries the change time so a second
-        change is a second message."""
-        stamp = f"{now:%Y%m%d%H%M%S%f}"
+        """Tell people about a change at once, each change its own message (numbered in the
+        key); a change to a shift starting within a day is urgent, even at night."""
+        prefix = f"shiftnote:{shift.id}:"
+        number = len(await outbox.rows_with_prefix(s, prefix))
+        urgent = shift.starts_at - now < timedelta(days=1)
         for staff_id in recipients:
             await outbox.schedule(
-                s, key=f"shiftnote:{shift.id}:{template}:{stamp}:{staff_id}",
+                s, key=f"{prefix}{number}:{template}:{staff_id}", urgent=urgent,
                 recipient_id=staff_id, template=template, due_at=now, now=now,
                 params=self.params(shift) | {k: v for k, v in (extra or {}).items()
                                              if k != "before"},
@@ -345,8 +369,10 @@ class DutyService:
                                       due_at=eve, now=now, params=params)
             before = shift.starts_at - duty.before_shift
             if before > now:
+                template = ("duty.remind_before" if staff_id == shift.person_id
+                            else "duty.remind_before_leader")
                 await outbox.schedule(s, key=f"shift:{shift.id}:before:{staff_id}",
-                                      recipient_id=staff_id, template="duty.remind_before",
+                                      recipient_id=staff_id, template=template,
                                       due_at=before, now=now, params=params, urgent=True)
         if shift.signed_in_at is None:
             await self.schedule_no_show(s, shift, now)
@@ -358,7 +384,8 @@ class DutyService:
         duty = self.config.duty
         params = self.params(shift)
         await outbox.schedule(
-            s, key=f"shift:{shift.id}:noshow:remind", recipient_id=shift.person_id,
+            s, key=f"shift:{shift.id}:noshow:remind:{shift.person_id}",
+            recipient_id=shift.person_id,
             template="duty.noshow_remind", due_at=shift.starts_at + duty.late_grace, now=now,
             params=params, urgent=True,
             buttons=[[{"key": "btn.signin", "data": f"duty:signin:{shift.id}"}]])
@@ -367,7 +394,8 @@ class DutyService:
         alerted = sorted(({shift.leader_id} - {None}) | set(clerks))  # type: ignore[arg-type]
         for staff_id in alerted:
             await outbox.schedule(
-                s, key=f"shift:{shift.id}:noshow:alert:{staff_id}", recipient_id=staff_id,
+                s, key=f"shift:{shift.id}:noshow:alert:{shift.person_id}:{staff_id}",
+                recipient_id=staff_id,
                 template="duty.noshow_alert",
                 due_at=shift.starts_at + duty.no_show_alert_after, now=now, params=params,
                 urgent=True)
