@@ -18,6 +18,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.services.access import Actor
 from bot.services.errors import DomainError
 from bot.text import Markup
 from handlers.context import BotContext
@@ -85,6 +86,18 @@ def entry_point(handler: Handler) -> Handler:
         return ConversationHandler.END if state is None else state
 
     return run
+
+
+async def timeout_actor(update: Update, context: BotContext) -> Actor | None:
+    """A conversation timeout runs as a job with the last update: no access gate ran, so look
+    the person up again (they may have been deactivated meanwhile). The changed user_data of
+    a job is not saved by PTB until the person writes again, so it is marked here."""
+    user = update.effective_user
+    if user is None:
+        return None
+    context.application.mark_data_for_update_persistence(user_ids=user.id)
+    context.actor = await context.services.people.resolve_actor(user.id, "", None)
+    return context.actor
 
 
 async def switch_away(update: Update, context: BotContext) -> int:

@@ -40,9 +40,10 @@ from handlers.common import (
     domain_errors,
     entry_point,
     reply,
+    timeout_actor,
 )
 from handlers.context import BotContext
-from handlers.holidays import day_label
+from handlers.holidays import day_label, full_day_label
 from handlers.menu import MENU_LABEL, menu_keys
 from handlers.sender import edit_text, inline_keyboard
 
@@ -125,7 +126,7 @@ async def _confirm_card(update: Update, context: BotContext, draft: ShiftDraft) 
     drafts[token] = _draft_to_json(draft)
     start, end = context.services.duty.window(draft.day, draft.kind)
     tz = context.services.config.tz
-    text = context.t("duty.confirm_card", date=day_label(context.lang, draft.day),
+    text = context.t("duty.confirm_card", date=full_day_label(context.lang, draft.day),
                      kind=ref(f"duty.kind.{draft.kind}"), start=f"{start.astimezone(tz):%H:%M}",
                      end=f"{end.astimezone(tz):%H:%M}", person=draft.person_name,
                      leader=draft.leader_name or "—", note=draft.note or "—")
@@ -293,6 +294,8 @@ async def _end(update: Update, context: BotContext) -> int:
 async def _timed_out(update: Update, context: BotContext) -> None:
     if context.user_data is not None:
         context.user_data.pop(STEP, None)
+    if await timeout_actor(update, context) is not None:
+        await reply(update, context, context.t("duty.roster_timeout"))
 
 
 @domain_errors

@@ -16,17 +16,16 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.services.duty_sheets import RosterPreview, SheetFile
 from bot.services.staff_import import RowProblem
-from bot.text import Markup
 from handlers.common import command, command_args, domain_errors, reply
 from handlers.context import BotContext
+from handlers.holidays import day_label
 from handlers.sender import edit_text, inline_keyboard
 
 MAX_ROWS_SHOWN = 30
 
 
-def _day(context: BotContext, day: date) -> Markup:
-    return context.t("date.day", month=day.month, day=day.day,
-                     weekday=context.t(f"weekday.{day.weekday()}"))
+def _day(context: BotContext, day: date) -> str:
+    return day_label(context.lang, day)
 
 
 def _problems_text(context: BotContext, problems: list[RowProblem]) -> str:

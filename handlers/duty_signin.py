@@ -30,6 +30,7 @@ from handlers.common import (
     domain_errors,
     entry_point,
     reply,
+    timeout_actor,
 )
 from handlers.context import BotContext
 from handlers.menu import MENU_LABEL, menu_keyboard
@@ -168,21 +169,13 @@ async def cancel_signin(update: Update, context: BotContext) -> int:
 
 async def signin_timeout(update: Update, context: BotContext) -> None:
     _user_data(context).pop(PENDING_SIGNIN, None)
-    _persist_user_data(update, context)
-    await reply(update, context, context.t("signin.timeout"), menu_keyboard(context.lang))
+    if await timeout_actor(update, context) is not None:
+        await reply(update, context, context.t("signin.timeout"), menu_keyboard(context.lang))
 
 
 async def location_hint(update: Update, context: BotContext) -> None:
     """A location outside a sign-in: say how to sign in rather than ignore it."""
     await reply(update, context, context.t("signin.location_unexpected"))
-
-
-def _persist_user_data(update: Update, context: BotContext) -> None:
-    # A timeout runs as a job, not an update, so PTB would not hand the changed user_data to
-    # the persistence until the person writes again.
-    if update.effective_user is not None:
-        context.application.mark_data_for_update_persistence(
-            user_ids=update.effective_user.id)
 
 
 # --- sign-out --------------------------------------------------------------------------------
@@ -234,8 +227,8 @@ async def cancel_signout(update: Update, context: BotContext) -> int:
 
 async def signout_timeout(update: Update, context: BotContext) -> None:
     _user_data(context).pop(PENDING_SIGNOUT, None)
-    _persist_user_data(update, context)
-    await reply(update, context, context.t("signout.timeout"))
+    if await timeout_actor(update, context) is not None:
+        await reply(update, context, context.t("signout.timeout"))
 
 
 # --- duty log --------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from handlers.common import (
     domain_errors,
     entry_point,
     reply,
+    timeout_actor,
 )
 from handlers.context import BotContext
 from handlers.menu import MENU_LABEL
@@ -128,16 +129,9 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 
 async def timed_out(update: Update, context: BotContext) -> None:
-    """Runs as a job with the last update: no access gate ran, so look the person up."""
-    user = update.effective_user
-    if user is None:
-        return
     if context.user_data is not None:
         context.user_data.pop(SHIFT_KEY, None)
-    # PTB would not persist user_data changed by a job until the person writes again.
-    context.application.mark_data_for_update_persistence(user_ids=user.id)
-    context.actor = await context.services.people.resolve_actor(user.id, "", None)
-    if context.actor is not None:
+    if await timeout_actor(update, context) is not None:
         await reply(update, context, context.t("swap.timeout"))
 
 

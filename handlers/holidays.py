@@ -19,6 +19,13 @@ def day_label(lang: str, day: date) -> str:
                  weekday=ref(f"weekday.{day.weekday()}")))
 
 
+def full_day_label(lang: str, day: date) -> str:
+    """With the year: for a card that must not be misread (a date typed without a year is
+    taken as the coming one)."""
+    return str(t(lang, "date.full", year=day.year, month=day.month, day=day.day,
+                 weekday=ref(f"weekday.{day.weekday()}")))
+
+
 @domain_errors
 async def holiday(update: Update, context: BotContext) -> None:
     context.me.require(Role.ADMIN)

@@ -236,3 +236,31 @@ async def test_roster_rules_for_people_on_a_shift(sandbox: Sandbox) -> None:
     assert "该班次已开始" in texts(await sandbox.send(CLERK, f"/roster set {shift_id} 值班 张伟"))
     assert "已调整" in texts(await sandbox.send(CLERK, f"/roster set {shift_id} 带班 李镇长"))
     assert (await sandbox.services.duty.get(shift_id)).person.name == "杨静"
+
+
+async def test_reminders_survive_a_restart_and_come_once(config: Config,
+                                                          sandbox: Sandbox) -> None:
+    shift_id = await add_shift(sandbox, "2026-12-05", "张伟", "王建国")
+    await sandbox.stop()
+
+    async def back_at(when: datetime) -> Sandbox:
+        box = Sandbox(config, start=when)
+        await box.start()
+        for persona in PERSONAS:
+            box.emu.add_user(user_id=persona.telegram_id, first_name=persona.name)
+        return box
+
+    # Down over the evening before; back ten minutes after the reminder was due.
+    again = await back_at(datetime(2026, 12, 4, 17, 10, tzinfo=SHANGHAI))
+    await again.tick()
+    assert texts(again.emu.bot_messages(STAFF)).count("明日值班提醒") == 1
+    await again.stop()
+    third = await back_at(datetime(2026, 12, 4, 17, 20, tzinfo=SHANGHAI))
+    await third.tick()
+    assert "明日值班提醒" not in texts(third.emu.bot_messages(STAFF))  # sent before, not again
+    async with third.db.transaction() as s:
+        sent = list(await s.scalars(select(Notification.status).where(
+            Notification.key.like(f"shift:{shift_id}:eve:%"))))
+    assert sent == ["sent", "sent"]  # the person and the leader, once each
+    await third.stop()
+    await sandbox.start()

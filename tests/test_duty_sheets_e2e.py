@@ -153,8 +153,8 @@ async def test_bad_sheets_then_the_sample_is_imported(office: Sandbox) -> None:
     # The same sheet again: every row is a duplicate now, each named.
     reply = texts(await office.send_document(CLERK, "值班表.xlsx",
                                              sample("duty-roster.xlsx").read_bytes()))
-    assert "第 3 行：2026-01-01 的该班次已安排 张伟 值班" in reply
-    assert "第 8 行：2026-01-03 的该班次已安排 张伟 值班" in reply
+    assert "第 3 行：1月1日（周四）已安排 张伟 值班，白班请勿重复安排" in reply
+    assert "第 8 行：1月3日（周六）已安排 张伟 值班，夜班请勿重复安排" in reply
     assert len(await roster(office)) == 6
 
 

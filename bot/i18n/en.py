@@ -168,5 +168,6 @@ MESSAGES: dict[str, str] = {
     "weekday.4": "Fri",
     "weekday.5": "Sat",
     "weekday.6": "Sun",
+    "date.full": "{weekday} {year}-{month}-{day}",
     "date.day": "{weekday} {month}/{day}",
 }

@@ -160,5 +160,6 @@ MESSAGES: dict[str, str] = {
     "weekday.4": "周五",
     "weekday.5": "周六",
     "weekday.6": "周日",
+    "date.full": "{year}年{month}月{day}日（{weekday}）",
     "date.day": "{month}月{day}日（{weekday}）",
 }

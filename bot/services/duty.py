@@ -22,9 +22,9 @@ from bot.i18n import ref
 from bot.services import audit, outbox
 from bot.services.access import Actor, Role
 from bot.services.errors import Conflict, InvalidInput, NotFound
-from bot.services.people import resolve_person
+from bot.services.people import holders, resolve_person
 from storage.db import Database
-from storage.models import Shift, Staff, StaffRole
+from storage.models import Shift, Staff
 
 DAY, NIGHT, FULL = "day", "night", "full"
 KINDS = (DAY, NIGHT, FULL)
@@ -187,7 +187,7 @@ class DutyService:
             Shift.day == day, Shift.status == ACTIVE,
             clashing | (Shift.kind == FULL)))
         if taken is not None:
-            raise Conflict("duty.duplicate", day=day.isoformat(), kind=kind,
+            raise Conflict("duty.duplicate", day=day_ref(day), kind=ref(f"duty.kind.{kind}"),
                            name=taken.person.name)
 
     async def draft(self, actor: Actor, day: date, kind: str, person: str, leader: str,
@@ -204,7 +204,7 @@ class DutyService:
             raise InvalidInput("duty.kind_unknown", kind=kind)
         start, _ = self.window(day, kind)
         if not allow_past and start <= self.clock.now():
-            raise InvalidInput("duty.in_past", day=day.isoformat())
+            raise InvalidInput("duty.in_past", day=day_ref(day))
         on_duty = await self.resolve_person(s, person)
         in_charge = await self.resolve_person(s, leader, leader=True) if leader.strip() else None
         if in_charge is not None and Role.LEADER.value not in {r.role for r in in_charge.roles}:
@@ -235,7 +235,7 @@ class DutyService:
         await self.refuse_clash(s, draft.day, draft.kind)
         start, end = self.window(draft.day, draft.kind)
         if start <= now:
-            raise InvalidInput("duty.in_past", day=draft.day.isoformat())
+            raise InvalidInput("duty.in_past", day=day_ref(draft.day))
         shift = Shift(day=draft.day, kind=draft.kind, starts_at=start, ends_at=end,
                       person_id=person.id, leader_id=leader.id if leader else None,
                       note=draft.note, status=ACTIVE, created_by_id=actor.id, created_at=now,
@@ -286,7 +286,7 @@ class DutyService:
             if shift is None:
                 raise NotFound("duty.shift_unknown")
             if shift.ends_at <= self.clock.now():
-                raise InvalidInput("duty.in_past", day=shift.day.isoformat())
+                raise InvalidInput("duty.in_past", day=day_ref(shift.day))
             if role != "leader" and shift.starts_at <= self.clock.now():
                 # The person on duty has (or should have) signed in: a new one would inherit
                 # their sign-in. The leader can still change.
@@ -389,8 +389,7 @@ class DutyService:
             template="duty.noshow_remind", due_at=shift.starts_at + duty.late_grace, now=now,
             params=params, urgent=True,
             buttons=[[{"key": "btn.signin", "data": f"duty:signin:{shift.id}"}]])
-        clerks = await s.scalars(select(Staff.id).join(StaffRole).where(
-            StaffRole.role == Role.CLERK.value, Staff.active.is_(True)))
+        clerks = await holders(s, Role.CLERK)
         alerted = sorted(({shift.leader_id} - {None}) | set(clerks))  # type: ignore[arg-type]
         for staff_id in alerted:
             await outbox.schedule(
@@ -423,6 +422,11 @@ def parse_period(text: str, today: date) -> tuple[str, date, date]:
         last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1))
         return "month", first, last
     raise InvalidInput("duty.view_usage")
+
+
+def day_ref(d: date) -> dict[str, object]:
+    """A date as "10月1日（周四）" / "Thu 10/1", rendered in the reader's language."""
+    return ref("date.day", month=d.month, day=d.day, weekday=ref(f"weekday.{d.weekday()}"))
 
 
 def parse_kind(word: str) -> str | None:

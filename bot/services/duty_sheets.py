@@ -229,7 +229,10 @@ class DutySheetService:
                 kind = parse_kind(kind_text)
                 if kind is None:
                     raise InvalidInput("duty.kind_unknown", kind=kind_text)
-                other = seen.get((day, kind))
+                # The roster's own rule within the sheet too: one shift of a kind a day, and a
+                # 24-hour shift leaves no room for another.
+                other = next((number for (d, k), number in seen.items() if d == day and (
+                    k == kind or FULL in (k, kind))), None)
                 if other is not None:
                     raise InvalidInput("duty_sheets.row_duplicate", date=day.isoformat(),
                                        kind=ref(f"duty.kind.{kind}"), other=other)

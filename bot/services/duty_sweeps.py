@@ -13,18 +13,14 @@ from bot.i18n import lines, ref
 from bot.services import outbox
 from bot.services.access import Role
 from bot.services.calendar import HolidayCalendar, HolidayPeriod
-from bot.services.duty import ACTIVE, DutyService
+from bot.services.duty import ACTIVE, DutyService, day_ref
+from bot.services.people import holders
 from storage.db import Database
-from storage.models import Shift, Staff, StaffRole
+from storage.models import Shift
 
 
 def _days(period: HolidayPeriod) -> list[date]:
     return [period.start + timedelta(days=n) for n in range((period.end - period.start).days + 1)]
-
-
-def day_ref(d: date) -> dict[str, object]:
-    """A date as "10月1日（周四）" / "Thu 10/1" in the reader's language."""
-    return ref("date.day", month=d.month, day=d.day, weekday=ref(f"weekday.{d.weekday()}"))
 
 
 def holiday_name(period: HolidayPeriod) -> dict[str, str]:
@@ -54,9 +50,10 @@ class DutySweeps:
         for day in _days(period):
             if day < today:
                 continue
-            that_day = [sh for sh in shifts if sh.day == day]
+            # A deactivated person on the roster covers nothing.
+            that_day = [sh for sh in shifts if sh.day == day and sh.person.active]
             has_person = bool(that_day)
-            has_leader = any(sh.leader_id for sh in that_day)
+            has_leader = any(sh.leader is not None and sh.leader.active for sh in that_day)
             if not (has_person and has_leader):
                 gaps.append((day, has_person, has_leader))
         return gaps
@@ -73,8 +70,7 @@ class DutySweeps:
                 for day, has_person, _has_leader in gaps
             ]
             async with self.db.transaction() as s:
-                clerks = list(await s.scalars(select(Staff.id).join(StaffRole).where(
-                    StaffRole.role == Role.CLERK.value, Staff.active.is_(True))))
+                clerks = await holders(s, Role.CLERK) or await holders(s, Role.ADMIN)
                 for clerk in clerks:
                     await outbox.schedule(
                         s, key=f"coverage:{period.start}:{today}:{clerk}", recipient_id=clerk,

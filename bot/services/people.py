@@ -135,6 +135,12 @@ async def resolve_person(s: AsyncSession, text: str, *, leader: bool = False) ->
     raise NotFound("people.unknown_name", name=name)
 
 
+async def holders(s: AsyncSession, role: Role) -> list[int]:
+    """The ids of the active people who have a role (all clerks, all admins...)."""
+    return list(await s.scalars(select(Staff.id).join(StaffRole).where(
+        StaffRole.role == role.value, Staff.active.is_(True)).order_by(Staff.id)))
+
+
 async def mark_unreachable(s: AsyncSession, person: Staff, now: datetime) -> None:
     """The person blocked the bot: note it, and tell the admins to phone them instead."""
     if not person.reachable:
