@@ -10,6 +10,7 @@ from telegram.warnings import PTBUserWarning
 from handlers import (
     access,
     account,
+    documents,
     duty,
     duty_sheets,
     duty_signin,
@@ -42,6 +43,8 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     meetings_rsvp.register(app)
     meetings_changes.register(app)
     meetings_minutes.register(app)
+    # Sent sheets, after the conversations that may be waiting for a document of their own.
+    documents.register(app)
     account.register(app)
     people.register(app)
     holidays.register(app)

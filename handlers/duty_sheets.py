@@ -172,6 +172,4 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(roster_decision,
                                          pattern=r"^import:roster:(ok|no):\d+$"))
     # Imported here: the document router imports this module's roster_sheet.
-    from handlers import documents
 
-    documents.register(app)

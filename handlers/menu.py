@@ -46,6 +46,14 @@ COMMANDS: list[CommandEntry] = [
     CommandEntry("meeting", "cmd.meeting"),
     CommandEntry("meetings", "cmd.meetings"),
     CommandEntry("checkin", "cmd.checkin"),
+    CommandEntry("meeting_status", "cmd.meeting_status"),
+    CommandEntry("material", "cmd.material"),
+    CommandEntry("minutes", "cmd.minutes"),
+    CommandEntry("decision", "cmd.decision"),
+    CommandEntry("meeting_decisions", "cmd.meeting_decisions"),
+    CommandEntry("decision_done", "cmd.decision_done"),
+    CommandEntry("meeting_series", "cmd.meeting_series"),
+    CommandEntry("meeting_series_stop", "cmd.meeting_series_stop"),
 ]
 
 # Rows of menu buttons, as catalog keys; the text handler maps each label back to its action.

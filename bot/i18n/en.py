@@ -67,6 +67,7 @@ MESSAGES: dict[str, str] = {
         "/duty today's duty  /duty week  /duty 10月 a month\n"
         "/signin sign in  /signout sign out with handover  /log duty log\n"
         "/swap ask to swap a shift  /holidays coming holidays\n"
+        "/meetings my meetings  /checkin check in (answer a notice with its buttons)\n"
         "/whoami my registration  /lang language  /menu menu  /cancel cancel"
     ),
     "help.clerk": (
@@ -74,7 +75,10 @@ MESSAGES: dict[str, str] = {
         "/roster add date person 带班 leader — add a shift (or send /roster, step by step)\n"
         "/roster set ID 值班|带班 NAME  /roster cancel ID  /roster export 2026-10\n"
         "Send the roster sheet (.xlsx) to import it\n"
-        "/duty report 2026-11 — monthly duty attendance"
+        "/duty report 2026-11 — monthly duty attendance\n"
+        "/meeting title | time | place | invitees — call a meeting (or /meeting step by step)\n"
+        "/meeting ID answers  /material ID add files  /venue ID preparation\n"
+        "/minutes ID minutes  /decision ID text | owner | deadline  /meeting_series recurring"
     ),
     "help.admin": (
         "<b>How to use (admin)</b>\n"

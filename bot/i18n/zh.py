@@ -62,6 +62,7 @@ MESSAGES: dict[str, str] = {
         "/duty 今日值班　/duty week 七日　/duty 10月 整月\n"
         "/signin 签到　/signout 签退并交接　/log 值班日志\n"
         "/swap 申请换班　/holidays 节假日安排\n"
+        "/meetings 我的会议　/checkin 会议签到（会议通知上可直接回执：参加、请假、委托参会）\n"
         "/whoami 我的信息　/lang 切换语言　/menu 常用菜单　/cancel 取消当前操作"
     ),
     "help.clerk": (
@@ -69,7 +70,10 @@ MESSAGES: dict[str, str] = {
         "/roster add 日期 值班人员 带班 领导 —— 排班（或发送 /roster 逐项填写）\n"
         "/roster set 编号 值班|带班 姓名　/roster cancel 编号　/roster export 2026-10\n"
         "发送值班表 Excel —— 批量导入排班\n"
-        "/duty report 2026-11 —— 月度值班考勤"
+        "/duty report 2026-11 —— 月度值班考勤\n"
+        "/meeting 会议名称 | 时间 | 地点 | 参会人员 —— 发会议通知（或发送 /meeting 逐项填写）\n"
+        "/meeting 编号 回执情况　/material 编号 上传材料　/venue 编号 会场布置\n"
+        "/minutes 编号 会议纪要　/decision 编号 事项 | 负责人 | 期限　/meeting_series 例会"
     ),
     "help.admin": (
         "<b>使用说明（管理员）</b>\n"

@@ -55,6 +55,9 @@ class Services:
         self.meeting_changes = MeetingChangeService(db, config, clock, self.meetings)
         self.minutes = MinutesService(db, config, clock, self.meetings)
         self.sweeps = SweepRunner(db, config, clock)
+        self.minutes.use_calendar(self.calendar)
+        self.sweeps.add(Sweep("meeting-series", config.meetings.series_generate_at,
+                              self.minutes.generate_occurrences))
         self.sweeps.add(Sweep("calendar-check", time(9, 0), self._calendar_check))
         self.duty_sweeps = DutySweeps(db, config, self.duty, self.calendar)
         self.sweeps.add(Sweep("duty-coverage", config.duty.coverage_check_at,

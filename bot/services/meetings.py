@@ -243,6 +243,7 @@ class MeetingService:
                               series_id=series_id, created_at=now, updated_at=now)
             s.add(meeting)
             await s.flush()
+            await s.refresh(meeting, ["organiser"])  # params() reads it: load it now
             for person in people:
                 s.add(MeetingInvitee(meeting_id=meeting.id, staff_id=person.id, created_at=now))
             due = draft.starts_at - self.config.meetings.checklist_due_before
