@@ -88,6 +88,8 @@ async def help_(update: Update, context: BotContext) -> None:
     parts = [context.t("help.staff")]
     if me.is_admin or me.has(Role.CLERK):
         parts.append(context.t("help.clerk"))
+    if me.is_admin or me.has(Role.CLERK, Role.LEADER):
+        parts.append(context.t("help.organiser"))
     if me.is_admin:
         parts.append(context.t("help.admin"))
     await reply(update, context, "\n\n".join(parts), menu_keyboard(context.lang))

@@ -75,7 +75,10 @@ MESSAGES: dict[str, str] = {
         "/roster add date person 带班 leader — add a shift (or send /roster, step by step)\n"
         "/roster set ID 值班|带班 NAME  /roster cancel ID  /roster export 2026-10\n"
         "Send the roster sheet (.xlsx) to import it\n"
-        "/duty report 2026-11 — monthly duty attendance\n"
+        "/duty report 2026-11 — monthly duty attendance"
+    ),
+    "help.organiser": (
+        "<b>Meetings (clerks, leaders)</b>\n"
         "/meeting title | time | place | invitees — call a meeting (or /meeting step by step)\n"
         "/meeting ID answers  /material ID add files  /venue ID preparation\n"
         "/minutes ID minutes  /decision ID text | owner | deadline  /meeting_series recurring"

@@ -70,7 +70,10 @@ MESSAGES: dict[str, str] = {
         "/roster add 日期 值班人员 带班 领导 —— 排班（或发送 /roster 逐项填写）\n"
         "/roster set 编号 值班|带班 姓名　/roster cancel 编号　/roster export 2026-10\n"
         "发送值班表 Excel —— 批量导入排班\n"
-        "/duty report 2026-11 —— 月度值班考勤\n"
+        "/duty report 2026-11 —— 月度值班考勤"
+    ),
+    "help.organiser": (
+        "<b>会议（办公室、领导）</b>\n"
         "/meeting 会议名称 | 时间 | 地点 | 参会人员 —— 发会议通知（或发送 /meeting 逐项填写）\n"
         "/meeting 编号 回执情况　/material 编号 上传材料　/venue 编号 会场布置\n"
         "/minutes 编号 会议纪要　/decision 编号 事项 | 负责人 | 期限　/meeting_series 例会"
