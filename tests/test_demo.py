@@ -19,6 +19,7 @@ def test_demo_command_chats_as_seeded_people(tmp_path: Path) -> None:
     script = "\n".join([
         "@张伟 /whoami",
         "/duty week",
+        "/meetings",
         "@陌生人 你好",
         "@陈志强 /lang",
         "2",
@@ -37,6 +38,7 @@ def test_demo_command_chats_as_seeded_people(tmp_path: Path) -> None:
     # The demo roster: tonight's shift (the day shift had started before the demo did).
     assert "11月27日（周五） 夜班 17:30–08:30｜值班：杨静" in out
     assert "11月28日（周六） 白班 08:30–17:30｜值班：黄磊" in out
+    assert "党政班子联席会" in out  # the seeded meeting tomorrow, in 张伟's list
     assert "(2) English" in out and "Language set to English" in out
     assert "Name: 陈志强" in out
     # The 09:00 calendar check, ticked by the scheduler, has warned the admin about 2027 (in

@@ -104,6 +104,26 @@ async def seed_roster(services: Services) -> int:
     return made
 
 
+async def seed_meeting(services: Services) -> int | None:
+    """A leaders' meeting tomorrow afternoon with mixed answers: one attending, one on
+    leave, one not yet answered."""
+    clerk = await services.people.resolve_actor(1005, "刘芳", "zh")
+    wang = await services.people.resolve_actor(1001, "王建国", "zh")
+    li = await services.people.resolve_actor(1002, "李明华", "zh")
+    assert clerk is not None and wang is not None and li is not None
+    try:
+        draft = await services.meetings.prepare(clerk, "党政班子联席会", "明天下午3点",
+                                                "三楼会议室", "班子成员、张伟", "1小时",
+                                                "研究年终工作安排")
+        meeting = await services.meetings.create(clerk, draft)
+    except DomainError:
+        return None
+    await services.rsvp.attend(wang, meeting.id)
+    await services.rsvp.leave(li, meeting.id, "赴县里参加培训")
+    return meeting.id
+
+
 async def seed_demo(services: Services) -> None:
     await seed_office(services)
     await seed_roster(services)
+    await seed_meeting(services)
