@@ -73,8 +73,6 @@ class Office:
         draft = await self.services.meetings.prepare(actor, "党委会", when, "三楼会议室",
                                                      invitees)
         view = await self.services.meetings.create(actor, draft)
-        # Until MeetingService.create() calls it itself (see the report).
-        await self.services.meeting_changes.refresh_venue_alert(view.id)
         return view.id
 
     async def deliver(self) -> None:

@@ -81,6 +81,8 @@ MESSAGES: dict[str, str] = {
         "<b>Meetings (clerks, leaders)</b>\n"
         "/meeting title | time | place | invitees — call a meeting (or /meeting step by step)\n"
         "/meeting ID answers  /material ID add files  /venue ID preparation\n"
+        "/meeting_move ID time  /meeting_place ID place  /meeting_cancel ID reason\n"
+        "/meeting_invite, /meeting_uninvite ID people — change who is invited\n"
         "/minutes ID minutes  /decision ID text | owner | deadline  /meeting_series recurring"
     ),
     "help.admin": (

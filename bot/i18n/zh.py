@@ -76,6 +76,8 @@ MESSAGES: dict[str, str] = {
         "<b>会议（办公室、领导）</b>\n"
         "/meeting 会议名称 | 时间 | 地点 | 参会人员 —— 发会议通知（或发送 /meeting 逐项填写）\n"
         "/meeting 编号 回执情况　/material 编号 上传材料　/venue 编号 会场布置\n"
+        "/meeting_move 编号 新时间　/meeting_place 编号 新地点　/meeting_cancel 编号 原因\n"
+        "/meeting_invite、/meeting_uninvite 编号 人员 —— 增减参会人员\n"
         "/minutes 编号 会议纪要　/decision 编号 事项 | 负责人 | 期限　/meeting_series 例会"
     ),
     "help.admin": (

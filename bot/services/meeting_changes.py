@@ -150,6 +150,11 @@ class MeetingChangeService:
         self.config = config
         self.clock = clock
         self.meetings = meetings
+        # Every new meeting gets its venue alert as it is created.
+        meetings.after_create.append(self._venue_on_create)
+
+    async def _venue_on_create(self, s: AsyncSession, meeting: Meeting, now: datetime) -> None:
+        await schedule_venue_alert(s, self.meetings, meeting, now)
 
     # --- moving --------------------------------------------------------------------------
 

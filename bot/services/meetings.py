@@ -9,6 +9,7 @@ in the modules beside it (meetings_*.py) and use what is here.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -135,6 +136,10 @@ class MeetingService:
         self.db = db
         self.config = config
         self.clock = clock
+        # Other meeting services add what a new meeting needs from them (the venue alert),
+        # within the creating transaction.
+        self.after_create: list[Callable[[AsyncSession, Meeting, datetime],
+                                         Awaitable[None]]] = []
 
     # --- who may --------------------------------------------------------------------------
 
@@ -255,6 +260,8 @@ class MeetingService:
                          entity="meeting", entity_id=meeting.id,
                          after={**draft.to_json(), "invitee_ids": [p.id for p in people]})
             await self.notify_all(s, meeting, now)
+            for hook in self.after_create:
+                await hook(s, meeting, now)
             return await self.view_of(s, meeting)
 
     # --- reading ----------------------------------------------------------------------------
