@@ -108,6 +108,21 @@ class MeetingConfig:
 
 
 @dataclass(frozen=True)
+class TaskConfig:
+    remind_days_before: tuple[int, ...] = (3, 1)
+    remind_at: time = time(9, 0)  # also the morning of the deadline day
+    chase_at: time = time(9, 0)
+    escalate_after_workdays: int = 2
+    urgent_chase_hours: int = 4
+    near_days: int = 3  # blue in the lists
+    workday_start: time = time(8, 30)
+    workday_end: time = time(17, 30)
+    digest_at: time = time(8, 0)
+    report_weekday: int = 0  # Monday
+    report_at: time = time(8, 30)
+
+
+@dataclass(frozen=True)
 class DemoConfig:
     database_url: str = "sqlite+aiosqlite:///data/demo.db"
     start: str = ""  # ISO local time the demo clock starts at; empty means now
@@ -126,6 +141,7 @@ class Config:
     demo: DemoConfig = field(default_factory=DemoConfig)
     duty: DutyConfig = field(default_factory=DutyConfig)
     meetings: MeetingConfig = field(default_factory=MeetingConfig)
+    tasks: TaskConfig = field(default_factory=TaskConfig)
     source: str = "<defaults>"
 
     @property
@@ -330,7 +346,7 @@ def parse_config(text: str, path: str = "<string>") -> Config:
         demo=DemoConfig(database_url=demo_url, start=demo_start),
         source=path,
     )
-    config = dataclasses.replace(config, duty=_duty(r), meetings=_meetings(r))
+    config = dataclasses.replace(config, duty=_duty(r), meetings=_meetings(r), tasks=_tasks(r))
     unknown = r.unknown_keys()
     if unknown:
         what = "unknown section" if unknown[0].startswith("[") else "unknown key"
@@ -386,6 +402,37 @@ def _meetings(r: _Reader) -> MeetingConfig:
         series_horizon_days=r.integer("meetings.series_horizon_days", m.series_horizon_days,
                                       minimum=1, maximum=90),
         series_generate_at=r.daytime("meetings.series_generate_time", m.series_generate_at),
+    )
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _tasks(r: _Reader) -> TaskConfig:
+    d = TaskConfig()
+    days = r.get("tasks.remind_days_before", list(d.remind_days_before))
+    if not isinstance(days, list) or not all(
+            isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 60 for n in days):
+        raise r.fail("tasks.remind_days_before", "must be a list of days, e.g. [3, 1]")
+    weekday = r.string("tasks.report_weekday", WEEKDAYS[d.report_weekday]).lower()
+    if weekday not in WEEKDAYS:
+        raise r.fail("tasks.report_weekday", f'must be a weekday like "monday", got {weekday!r}')
+    hours = r.span("tasks.working_hours", ShiftTimes(d.workday_start, d.workday_end))
+    if hours.end <= hours.start:
+        raise r.fail("tasks.working_hours", "the end must be after the start")
+    return TaskConfig(
+        remind_days_before=tuple(sorted(set(days), reverse=True)),
+        remind_at=r.daytime("tasks.remind_time", d.remind_at),
+        chase_at=r.daytime("tasks.chase_time", d.chase_at),
+        escalate_after_workdays=r.integer("tasks.escalate_after_workdays",
+                                          d.escalate_after_workdays, minimum=1, maximum=30),
+        urgent_chase_hours=r.integer("tasks.urgent_chase_hours", d.urgent_chase_hours,
+                                     minimum=1, maximum=24),
+        near_days=r.integer("tasks.near_days", d.near_days, minimum=1, maximum=30),
+        workday_start=hours.start, workday_end=hours.end,
+        digest_at=r.daytime("tasks.digest_time", d.digest_at),
+        report_weekday=WEEKDAYS.index(weekday),
+        report_at=r.daytime("tasks.report_time", d.report_at),
     )
 
 

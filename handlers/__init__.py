@@ -22,6 +22,9 @@ from handlers import (
     meetings_minutes,
     meetings_rsvp,
     people,
+    tasks_assign,
+    tasks_progress,
+    tasks_supervision,
 )
 
 # Our conversations mix typed answers and button presses on purpose and follow one person in
@@ -43,6 +46,9 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     meetings_rsvp.register(app)
     meetings_changes.register(app)
     meetings_minutes.register(app)
+    tasks_assign.register(app)
+    tasks_progress.register(app)
+    tasks_supervision.register(app)
     # Sent sheets, after the conversations that may be waiting for a document of their own.
     documents.register(app)
     account.register(app)

@@ -43,6 +43,8 @@ COMMANDS: list[CommandEntry] = [
     CommandEntry("signout", "cmd.signout"),
     CommandEntry("log", "cmd.log"),
     CommandEntry("swap", "cmd.swap"),
+    CommandEntry("task", "cmd.task"),
+    CommandEntry("tasks", "cmd.tasks"),
     CommandEntry("meeting", "cmd.meeting"),
     CommandEntry("meetings", "cmd.meetings"),
     CommandEntry("checkin", "cmd.checkin"),
@@ -65,7 +67,7 @@ COMMANDS: list[CommandEntry] = [
 # Rows of menu buttons, as catalog keys; the text handler maps each label back to its action.
 MENU: list[list[str]] = [
     ["menu.signin", "menu.signout", "menu.duty"],
-    ["menu.meetings", "menu.whoami", "menu.help", "menu.lang"],
+    ["menu.meetings", "menu.tasks", "menu.whoami", "menu.help"],
 ]
 
 

@@ -35,3 +35,27 @@ async def test_sqlite_runs_in_wal_with_foreign_keys(config: Config) -> None:
             assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() == 10_000
     finally:
         await db.dispose()
+
+
+async def test_upgrading_a_database_in_use_keeps_its_rows(config: Config) -> None:
+    """An office upgrades a database full of people: SQLite rebuilds tables to alter them,
+    which must neither fail on the rows pointing at them nor lose any."""
+    await upgrade(config.database.url, "0001")
+    db = Database(config.database.url)
+    async with db.transaction() as s:
+        await s.execute(text("INSERT INTO departments (name, active, created_at) "
+                             "VALUES ('党政办', 1, '2026-01-01 00:00:00')"))
+        await s.execute(text("INSERT INTO staff (name, department_id, title, phone, active, "
+                             "reachable, created_at) VALUES ('张伟', 1, '干事', '', 1, 1, "
+                             "'2026-01-01 00:00:00')"))
+    await db.dispose()
+    await upgrade(config.database.url)
+    db = Database(config.database.url)
+    try:
+        async with db.transaction() as s:
+            assert (await s.execute(text("SELECT name, department_id FROM staff"))).all() == [
+                ("张伟", 1)]
+            assert (await s.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+        assert await current_revision(db.engine) == head_revision()
+    finally:
+        await db.dispose()

@@ -18,6 +18,7 @@ from bot.text import Markup, h
 FEATURES = (
     "duty", "duty_signin", "duty_swaps", "duty_sheets",
     "meetings", "meetings_create", "meetings_rsvp", "meetings_changes", "meetings_minutes",
+    "tasks", "tasks_assign", "tasks_progress", "tasks_supervision",
 )
 DEFAULT_LANGUAGE = "zh"
 

@@ -28,6 +28,10 @@ from bot.services.notifier import Notifier
 from bot.services.people import PeopleService
 from bot.services.staff_import import StaffImportService
 from bot.services.sweeps import Sweep, SweepRunner
+from bot.services.task_assign import TaskAssignService
+from bot.services.task_progress import ProgressService
+from bot.services.task_supervision import SupervisionService
+from bot.services.tasks import TaskService
 from storage.db import Database
 from storage.models import Staff, StaffRole
 
@@ -54,6 +58,10 @@ class Services:
         self.rsvp = RsvpService(db, config, clock, self.meetings)
         self.meeting_changes = MeetingChangeService(db, config, clock, self.meetings)
         self.minutes = MinutesService(db, config, clock, self.meetings)
+        self.tasks = TaskService(db, config, clock)
+        self.task_assign = TaskAssignService(db, config, clock, self.tasks)
+        self.task_progress = ProgressService(db, config, clock, self.tasks)
+        self.supervision = SupervisionService(db, config, clock, self.tasks)
         self.sweeps = SweepRunner(db, config, clock)
         self.minutes.use_calendar(self.calendar)
         self.sweeps.add(Sweep("meeting-series", config.meetings.series_generate_at,

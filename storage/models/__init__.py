@@ -23,6 +23,7 @@ from storage.models.system import (
     SheetUpload,
     SweepRun,
 )
+from storage.models.tasks import Task, TaskCoOwner, TaskEvent, TaskExtension
 
 __all__ = [
     "NAMING",
@@ -46,4 +47,8 @@ __all__ = [
     "StaffRole",
     "SwapRequest",
     "SweepRun",
+    "Task",
+    "TaskCoOwner",
+    "TaskEvent",
+    "TaskExtension",
 ]

@@ -24,6 +24,10 @@ class Department(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # The department's head (负责人): a task given to the department goes to them. Set by
+    # admins; use_alter because staff rows point back at their department.
+    head_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", use_alter=True, name="fk_departments_head_id_staff"))
 
 
 class Staff(Base):
@@ -42,7 +46,8 @@ class Staff(Base):
     created_at: Mapped[datetime]
     deactivated_at: Mapped[datetime | None]
 
-    department: Mapped[Department | None] = relationship(lazy="joined")
+    department: Mapped[Department | None] = relationship(lazy="joined",
+                                                         foreign_keys=[department_id])
     roles: Mapped[list[StaffRole]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by="StaffRole.role"
     )

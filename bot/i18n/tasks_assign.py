@@ -1,0 +1,7 @@
+"""Strings of tasks assign (Telegram HTML; parameters are escaped by t())."""
+
+ZH: dict[str, str] = {
+}
+
+EN: dict[str, str] = {
+}

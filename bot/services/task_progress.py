@@ -1,0 +1,16 @@
+"""Progress reports, deadline extensions, completion (办结) and its confirmation."""
+
+from __future__ import annotations
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.services.tasks import TaskService
+from storage.db import Database
+
+
+class ProgressService:
+    def __init__(self, db: Database, config: Config, clock: Clock, tasks: TaskService) -> None:
+        self.db = db
+        self.config = config
+        self.clock = clock
+        self.tasks = tasks

@@ -1,0 +1,9 @@
+"""Telegram side of tasks supervision."""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    pass
