@@ -42,8 +42,10 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     duty_swaps.register(app)
     duty_sheets.register(app)
     duty.register(app)
-    meetings_create.register(app)
+    # The answer questions first: their text handlers match only while a question is open,
+    # so they never take text meant for a longer conversation (and always get their answer).
     meetings_rsvp.register(app)
+    meetings_create.register(app)
     meetings_changes.register(app)
     meetings_minutes.register(app)
     tasks_assign.register(app)

@@ -109,10 +109,19 @@ async def switch_away(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
-def conversation_fallbacks(cancel: Handler) -> list[BaseHandler[Any, Any, Any]]:
-    """What every conversation lists as fallbacks: /cancel, and leaving for another command."""
+def conversation_fallbacks(
+    cancel: Handler, forget: Callable[[BotContext], object] | None = None
+) -> list[BaseHandler[Any, Any, Any]]:
+    """What every conversation lists as fallbacks: /cancel, and leaving for another command;
+    `forget` drops what the conversation kept in user_data when it is left that way."""
+
+    async def leave(update: Update, context: BotContext) -> int:
+        if forget is not None:
+            forget(context)
+        return await switch_away(update, context)
+
     return [command("cancel", cancel),
-            MessageHandler(FRESH & filters.COMMAND & ~filters.Regex(r"^/cancel\b"), switch_away)]
+            MessageHandler(FRESH & filters.COMMAND & ~filters.Regex(r"^/cancel\b"), leave)]
 
 
 def command(name: str, callback: Handler) -> CommandHandler[BotContext, Any]:

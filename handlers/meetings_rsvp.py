@@ -50,8 +50,17 @@ from bot.services.meetings import DELEGATE, LEAVE, InviteeView
 from bot.services.notifier import Buttons, render_buttons
 from bot.text import Markup, h
 from handlers import account
-from handlers.common import FRESH, Handler, command, command_args, domain_errors, reply
+from handlers.common import (
+    FRESH,
+    Handler,
+    command,
+    command_args,
+    conversation_fallbacks,
+    domain_errors,
+    reply,
+)
 from handlers.context import BotContext
+from handlers.meetings_minutes import decisions_summary
 from handlers.menu import menu_action
 from handlers.sender import edit_text, inline_keyboard
 
@@ -412,6 +421,10 @@ async def show_meeting(update: Update, context: BotContext, meeting_id: int) -> 
     except DomainError as exc:
         await reply(update, context, context.t(exc.key, **exc.params))
         return
+    # 督查会议决定事项执行情况: the decisions and how far each has got.
+    decisions = await decisions_summary(context.services, meeting_id, context.lang)
+    if decisions:
+        text = "\n".join([text, "", *decisions])
     await reply(update, context, text, inline_keyboard(buttons))
 
 
@@ -566,7 +579,9 @@ def _conversation(app: Application, kind: str, name: str, state: str,  # type: i
             state: [MessageHandler(_text_for(app, kind), got), entry],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, _timed_out(kind, timeout_key))],
         },
-        fallbacks=[command("cancel", cancel)],
+        # Another command leaves the question (and forgets it), so a reason typed later for
+        # something else is never taken as this answer.
+        fallbacks=conversation_fallbacks(cancel, lambda c: _user_data(c).pop(ASKING, None)),
         allow_reentry=True,
         persistent=True,
         name=name,

@@ -169,7 +169,7 @@ async def test_materials_and_calendar_only_for_those_who_may_see_the_meeting(
     calendar = await services.meeting_materials.calendar_file(leader, view.id)
     assert calendar.file_name == "党委会.ics"
     props = properties(calendar.content.decode("utf-8"))
-    assert props["UID"] == f"officebot-meeting-{view.id}-r1@officebot"
+    assert props["UID"] == f"officebot-meeting-{view.id}@officebot"
     assert props["DTSTART"] == "20261201T063000Z" and props["DTEND"] == "20261201T080000Z"
     assert props["DTSTAMP"] == START.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     assert unescape(props["SUMMARY"]) == "党委会"

@@ -130,7 +130,7 @@ async def test_step_by_step_with_materials_and_the_notice_buttons(sandbox: Sandb
     [ics] = sandbox.emu.bot_messages(STAFF)[before:]
     assert ics["document"]["file_name"] == "专题工作会.ics"
     props = unfold(sandbox.emu.file_bytes(ics["document"]["file_id"]))
-    assert props["UID"] == "officebot-meeting-1-r1@officebot"
+    assert props["UID"] == "officebot-meeting-1@officebot"
     assert props["DTSTART"] == "20261201T063000Z" and props["DTEND"] == "20261201T080000Z"
     assert props["SUMMARY"] == "专题工作会" and props["LOCATION"] == "二楼小会议室"
     assert "组织：陈志强" in props["DESCRIPTION"] and "请带笔记本\\, 签到表" in props["DESCRIPTION"]

@@ -68,7 +68,7 @@ async def test_minutes_text_and_document_recorded_and_read_by_an_invitee(
     assert "会议已标记为结束。" in saved and "已通知 3 名参会人员查阅。" in saved
     await box.tick()
     for leader in (LEADER, LEADER_2, LEADER_3):
-        assert f"会议纪要已印发：党委会（11月28日（周六））。发送 /minutes {meeting_id} 查阅" \
+        assert f"会议纪要已上传：党委会（11月28日（周六））。发送 /minutes {meeting_id} 查阅" \
             in last(box, leader)["text"]
 
     # The document comes next, with the text shown first; the sheet router does not take it.

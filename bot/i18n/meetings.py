@@ -56,7 +56,7 @@ EN: dict[str, str] = {
     "meeting.remind_eve": "⏰ Meeting tomorrow: {title}, {date} {start}, at {place}.",
     "meeting.remind_before": "⏰ Meeting soon: {title} at {start}, {place}. Check in when you arrive.",
     "btn.mtg_attend": "Attend",
-    "btn.mtg_leave": "Leave",
+    "btn.mtg_leave": "On leave",
     "btn.mtg_delegate": "Delegate",
     "btn.mtg_ics": "📅 Calendar",
     "btn.mtg_files": "📎 Materials",

@@ -22,7 +22,7 @@ ZH: dict[str, str] = {
     "meeting_minutes.view": "<b>会议纪要</b>\n会议：{title}\n时间：{date} {start}–{end}\n记录于：{at}\n\n{text}",
     "meeting_minutes.view_file_only": "（纪要见下方文件）",
     "meeting_minutes.none": "会议“{title}”尚未记录纪要。",
-    "meeting_minutes.minutes_ready": "📄 会议纪要已印发：{title}（{date}）。发送 /minutes {id} 查阅。",
+    "meeting_minutes.minutes_ready": "📄 会议纪要已上传：{title}（{date}）。发送 /minutes {id} 查阅。",
     "meeting_minutes.timeout": "记录纪要已超时取消，未做修改。如需记录，请重新发送 /minutes 会议编号。",
     # 决定事项
     "meeting_minutes.decision_usage": (

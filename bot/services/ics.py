@@ -22,6 +22,9 @@ class Event:
     summary: str
     location: str = ""
     description: str = ""
+    # A moved meeting keeps its UID and raises the sequence, so a phone calendar updates the
+    # event instead of adding a second one.
+    sequence: int = 0
 
 
 def utc(value: datetime) -> str:
@@ -66,6 +69,7 @@ def calendar(event: Event, *, stamp: datetime) -> str:
         "METHOD:PUBLISH",
         "BEGIN:VEVENT",
         f"UID:{event.uid}",
+        f"SEQUENCE:{event.sequence}",
         f"DTSTAMP:{utc(stamp)}",
         f"DTSTART:{utc(event.starts_at)}",
         f"DTEND:{utc(event.ends_at)}",

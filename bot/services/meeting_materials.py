@@ -177,7 +177,7 @@ class MaterialService:
             actor.language, "meeting_ics.description", id=view.id, organiser=view.organiser,
             notes=view.notes or "—")))
         event = ics.Event(
-            uid=f"officebot-meeting-{view.id}-r{view.revision}@officebot",
+            uid=f"officebot-meeting-{view.id}@officebot", sequence=view.revision - 1,
             starts_at=view.starts_at, ends_at=view.ends_at, summary=view.title,
             location=view.place, description=description)
         content = ics.calendar(event, stamp=self.clock.now()).encode("utf-8")

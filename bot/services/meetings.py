@@ -191,7 +191,7 @@ class MeetingService:
         rows = await s.execute(
             select(MeetingInvitee.staff_id, Meeting).join(Meeting).where(
                 MeetingInvitee.staff_id.in_(ids), MeetingInvitee.active.is_(True),
-                MeetingInvitee.response != LEAVE, Meeting.status == SCHEDULED,
+                MeetingInvitee.response.not_in((LEAVE, DELEGATE)), Meeting.status == SCHEDULED,
                 Meeting.starts_at < ends_at, Meeting.ends_at > starts_at,
                 Meeting.id != (exclude or 0)))
         names = {p.id: p.name for p in people}
@@ -357,7 +357,12 @@ class MeetingService:
             s, key=f"meeting:{meeting.id}:notice:r{meeting.revision}:{staff_id}:{count}",
             recipient_id=staff_id, template=template, due_at=now, now=now,
             params=self.params(meeting) | (extra or {}),
-            buttons=self.notice_buttons(meeting))
+            buttons=self.notice_buttons(meeting), urgent=self.short_notice(meeting, now))
+
+    @staticmethod
+    def short_notice(meeting: Meeting, now: datetime) -> bool:
+        """A meeting within a day cannot wait for the end of quiet hours."""
+        return meeting.starts_at - now < timedelta(days=1)
 
     async def notify_all(self, s: AsyncSession, meeting: Meeting, now: datetime) -> None:
         invitees = list(await s.scalars(select(MeetingInvitee).where(
@@ -397,8 +402,9 @@ class MeetingService:
             await outbox.schedule(s, key=f"{prefix}{rev}:eve:{invitee.staff_id}",
                                   recipient_id=invitee.staff_id, template="meeting.remind_eve",
                                   due_at=eve, now=now, params=params)
-        before = meeting.starts_at - cfg.before_start
-        if before > now:
+        # Created (or moved) inside the reminder's window: remind at once instead of never.
+        before = max(meeting.starts_at - cfg.before_start, now)
+        if before < meeting.starts_at:
             await outbox.schedule(
                 s, key=f"{prefix}{rev}:before:{invitee.staff_id}",
                 recipient_id=invitee.staff_id, template="meeting.remind_before", due_at=before,
