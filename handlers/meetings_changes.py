@@ -230,10 +230,12 @@ async def venue(update: Update, context: BotContext) -> None:
     if not rest:
         view = await changes.venue(context.me, meeting_id)
     elif sub.lower() in ASSIGN_WORDS:
-        item_ref, _, name = detail.strip().rpartition(" ")
+        who, _, due = detail.partition("|")
+        item_ref, _, name = who.strip().rpartition(" ")
         if not item_ref.strip() or not name.strip():
             raise InvalidInput("venue.usage")
-        view, item = await changes.assign(context.me, meeting_id, item_ref, name)
+        view, item = await changes.assign(context.me, meeting_id, item_ref, name,
+                                          due=due.strip())
         done = str(context.t("venue.assigned_done", title=item.title, name=item.assignee,
                              due=_stamp(context, item.due_at) if item.due_at else "—"))
     elif sub.lower() in ADD_WORDS:

@@ -209,6 +209,12 @@ async def test_venue_checklist_and_its_alert(sandbox: Sandbox) -> None:
     task = last(sandbox, ADMIN)
     assert "会场布置任务" in task["text"] and "事项：会标" in task["text"]
     assert "完成时限：11月28日（周六） 12:00" in task["text"]
+    # An item can have its own due time, but not after the start.
+    assert "不能晚于会议开始时间" in texts(await sandbox.send(
+        CLERK_KEEPER, f"/venue {mid} assign 桌签 刘芳 | 明天下午5点"))
+    timed = texts(await sandbox.send(CLERK_KEEPER, f"/venue {mid} assign 桌签 刘芳 | 明天上午10点"))
+    assert "已将“桌签”分派给 刘芳，时限 11-28 10:00" in timed
+    assert "桌签 · 刘芳 · 时限 11-28 10:00" in timed
     added = texts(await sandbox.send(CLERK_KEEPER, f"/venue {mid} add 茶水"))
     assert "已增加布置事项“茶水”" in added
 

@@ -68,10 +68,11 @@ ZH: dict[str, str] = {
     # 会场布置
     "venue.usage": (
         "用法：/venue 会议编号 —— 查看并勾选会场布置\n"
-        "/venue 会议编号 assign 事项 姓名 —— 分派给办公室人员（事项可填序号）\n"
+        "/venue 会议编号 assign 事项 姓名 [| 时限] —— 分派给办公室人员（事项可填序号）\n"
         "/venue 会议编号 add 事项 —— 增加布置事项"
     ),
     "venue.not_allowed": "只有会议组织者、办公室人员或管理员可以办理会场布置。",
+    "venue.due_after_start": "布置时限不能晚于会议开始时间。",
     "venue.card_head": "<b>会场布置</b>：{title}\n{date} {start}，{place}",
     "venue.item_done": "{n}. ✅ {title} · {who} {at} 已完成",
     "venue.item_open": "{n}. ⬜ {title} · {assignee} · 时限 {due}",
@@ -177,10 +178,11 @@ EN: dict[str, str] = {
     "btn.mchg_no": "✖ Drop",
     "venue.usage": (
         "Usage: /venue ID — the venue checklist, tick items with its buttons\n"
-        "/venue ID assign item name — give an item to a clerk (the item may be its number)\n"
+        "/venue ID assign item name [| due] — give an item to a clerk (the item may be its number)\n"
         "/venue ID add item — add an item"
     ),
     "venue.not_allowed": "Only the organiser, the office clerks or an admin keep the venue checklist.",
+    "venue.due_after_start": "An item cannot be due after the meeting starts.",
     "venue.card_head": "<b>Venue checklist</b>: {title}\n{date} {start}, {place}",
     "venue.item_done": "{n}. ✅ {title} · done by {who} {at}",
     "venue.item_open": "{n}. ⬜ {title} · {assignee} · due {due}",

@@ -565,10 +565,12 @@ class MeetingChangeService:
                               changed=changed)
 
     async def assign(self, actor: Actor, meeting_id: int, item_ref: str,
-                     name: str) -> tuple[VenueView, ItemView]:
-        """Give an item to a clerk (by its title or its number on the card); the clerk is
-        told what, for which meeting and by when."""
+                     name: str, due: str = "") -> tuple[VenueView, ItemView]:
+        """Give an item to a clerk (by its title or its number on the card), optionally with
+        its own due time (before the start); the clerk is told what, for which meeting and
+        by when."""
         now = self.clock.now()
+        due_at = user_time(due, now=now, tz=self.config.tz).when if due else None
         async with self.db.transaction() as s:
             meeting = await self._meeting(s, meeting_id)
             self._require_venue_keeper(actor, meeting)
@@ -586,8 +588,12 @@ class MeetingChangeService:
                 raise InvalidInput("venue.not_clerk", name=person.name)
             if item.assignee_id == person.id:
                 raise InvalidInput("venue.same_assignee", title=item.title, name=person.name)
+            if due_at is not None and due_at > meeting.starts_at:
+                raise InvalidInput("venue.due_after_start")
             before = self._item_snapshot(item)
             item.assignee_id = person.id
+            if due_at is not None:
+                item.due_at = due_at
             audit.record(s, at=now, actor_id=actor.id, action="venue.assign",
                          entity="checklist_item", entity_id=item.id, before=before,
                          after=self._item_snapshot(item))
