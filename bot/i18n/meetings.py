@@ -14,7 +14,7 @@ ZH: dict[str, str] = {
     "meeting.not_invited": "您不在该会议的参会范围内。",
     "meeting.not_organiser": "只有会议组织者或管理员可以进行此操作。",
     "meeting.notice": (
-        "📢 <b>会议通知</b>\n"
+        "📢 <b>会议通知</b>（编号 #{id}）\n"
         "会议：{title}\n时间：{date} {start}–{end}\n地点：{place}\n组织：{organiser}\n"
         "备注：{notes}\n请回执：参加、请假或委托参会。"
     ),
@@ -49,7 +49,7 @@ EN: dict[str, str] = {
     "meeting.not_invited": "You are not invited to that meeting.",
     "meeting.not_organiser": "Only the organiser or an admin can do that.",
     "meeting.notice": (
-        "📢 <b>Meeting notice</b>\n"
+        "📢 <b>Meeting notice</b> (#{id})\n"
         "Meeting: {title}\nTime: {date} {start}–{end}\nPlace: {place}\nOrganiser: {organiser}\n"
         "Notes: {notes}\nPlease answer: attend, leave, or send a delegate."
     ),
