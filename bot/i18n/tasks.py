@@ -45,6 +45,10 @@ ZH: dict[str, str] = {
     "menu.tasks": "📌 事项",
     "cmd.task": "（领导、办公室）交办事项；/task 编号 查看",
     "cmd.tasks": "我的事项（assigned 我交办的 / overdue 逾期 / dept 部门）",
+    "cmd.task_reassign": "（交办人）改派事项：编号 姓名",
+    "cmd.task_deadline": "（交办人）调整时限：编号 新时限",
+    "cmd.task_cancel": "（交办人）撤销事项：编号 原因",
+    "cmd.decision_task": "会议决定事项转为督办事项：决定编号",
 }
 
 EN: dict[str, str] = {
@@ -88,4 +92,8 @@ EN: dict[str, str] = {
     "menu.tasks": "📌 Tasks",
     "cmd.task": "(leaders, clerks) Hand down a task; /task ID shows one",
     "cmd.tasks": "My tasks (assigned / overdue / dept)",
+    "cmd.task_reassign": "(assigner) Give a task to someone else: ID name",
+    "cmd.task_deadline": "(assigner) Change a deadline: ID time",
+    "cmd.task_cancel": "(assigner) Cancel a task: ID reason",
+    "cmd.decision_task": "Turn a meeting decision into a supervised task: decision ID",
 }

@@ -53,6 +53,8 @@ from storage.models import (
 )
 
 MAX_REASON = 300
+# The TaskEvent kinds this module writes (with the core's assign and accept).
+HISTORY_KINDS = ("assign", "accept", "objection", "insist", "reassign", "change", "cancel")
 MAX_DETAILS = 1000
 # Reassigning or changing a task that is waiting for the assigner's confirmation of
 # completion would pull it from under that decision: confirm or return it first.
@@ -192,7 +194,7 @@ class TaskAssignService:
         async with self.db.transaction() as s:
             leader = await resolve_person(s, text, leader=True)
             if Role.LEADER.value not in {r.role for r in leader.roles}:
-                raise InvalidInput("duty.not_a_leader", name=leader.name)
+                raise InvalidInput("task_assign.not_a_leader", name=leader.name)
             return leader.name
 
     def check_deadline(self, text: str) -> datetime:
@@ -209,6 +211,8 @@ class TaskAssignService:
     async def prepare_line(self, actor: Actor, text: str) -> TaskDraft:
         line = parse_task_line(text)
         self.check_deadline(line.deadline)
+        if line.assigner:
+            await self.check_leader(line.assigner)  # refused in the words of tasks
         return await self.tasks.prepare(
             actor, line.title, line.owner, line.deadline, details=line.details,
             source=line.source, priority=line.priority, co_owners=line.co_owners,
@@ -219,6 +223,8 @@ class TaskAssignService:
                       decision_id: int | None = None) -> TaskDraft:
         """The step-by-step answers (or a decision's) checked together, as one line is."""
         self.check_deadline(deadline)
+        if assigner:
+            await self.check_leader(assigner)
         if len(details) > MAX_DETAILS:
             raise InvalidInput("error.too_long", field=details[:10] + "…", limit=MAX_DETAILS)
         if decision_id is None:
@@ -455,11 +461,16 @@ class TaskAssignService:
             await self.tasks.schedule_reminders(s, task)
             return await self._outcome(s, task, actor, "change", now, before)
 
-    @staticmethod
-    def _change_text(before: dict[str, Any], after: dict[str, Any]) -> str:
-        changed = [f"{k}: {before[k]} → {after[k]}" for k in ("deadline", "details")
-                   if before[k] != after[k]]
-        return "; ".join(changed)
+    def _change_text(self, before: dict[str, Any], after: dict[str, Any]) -> str:
+        """For the history: the deadline old -> new (local time), and the new details."""
+        parts = []
+        if before["deadline"] != after["deadline"]:
+            old, new = (datetime.fromisoformat(d["deadline"]).astimezone(self.config.tz)
+                        for d in (before, after))
+            parts.append(f"{old:%m-%d %H:%M} → {new:%m-%d %H:%M}")
+        if before["details"] != after["details"]:
+            parts.append(after["details"] or "—")
+        return " | ".join(parts)
 
     async def cancel(self, actor: Actor, task_id: int, reason: str, *,
                      quiet: bool = False) -> Outcome:
@@ -478,7 +489,7 @@ class TaskAssignService:
             audit.record(s, at=now, actor_id=actor.id, action="task.cancel", entity="task",
                          entity_id=task.id, before=before,
                          after={"status": CANCELLED, "reason": reason})
-            await self.tasks.cancel_reminders(s, task)
+            await self.tasks.closed(s, task, now, actor)
             # Also cards and co-owner notices not delivered yet (quiet hours, a retry).
             await outbox.cancel_prefix(s, f"task:{task.id}:")
             if not quiet:
@@ -528,11 +539,13 @@ class TaskAssignService:
                         template=row.template, params=dict(row.params))
                 for row, person in found if person.telegram_user_id is not None]
 
-    async def history(self, actor: Actor, task_id: int, limit: int = 5) -> list[
+    async def history(self, actor: Actor, task_id: int, limit: int = 6) -> list[
             tuple[datetime, str, str, str]]:
-        """The task's latest steps (when, who, kind, text), for whoever may read it."""
+        """The latest steps of handing the task down (when, who, kind, text), for whoever may
+        read it; progress and completion are the progress feature's to show."""
         await self.tasks.get(actor, task_id)
         async with self.db.transaction() as s:
             events = list(await s.scalars(select(TaskEvent).where(
-                TaskEvent.task_id == task_id).order_by(TaskEvent.id.desc()).limit(limit)))
+                TaskEvent.task_id == task_id, TaskEvent.kind.in_(HISTORY_KINDS))
+                .order_by(TaskEvent.id.desc()).limit(limit)))
             return [(e.created_at, e.author.name, e.kind, e.text) for e in reversed(events)]

@@ -24,7 +24,16 @@ a working day: both come from the holiday calendar. Keys are `task:<id>:chase:<d
 second run of the sweep repeats nothing. Objected and submitted tasks are not chased: they
 wait for the assigner, and the digest tells the assigner so.
 
-The supervision colour of a task (督办颜色) is `supervision_colour`, a pure function.
+The lists (/tasks) show open tasks only (assigned, accepted, objected, submitted), the
+nearest deadline first; a closed task is looked up by its number (/task). The supervision
+colour of a task (督办颜色) is `supervision_colour`, a pure function.
+
+The leaders' digest goes at `digest_at` on working days, one message per leader
+(`digest:<day>:<leader>`), even when nothing waits: the duty of the day is always in it,
+and a short "nothing waits for you" says the rest. A digest the bot was down for is not
+sent once the working day is an hour old. The weekly report goes on `report_weekday`, or
+on the first working day after it that week when that day is a holiday.
+
 The on-time completion rate of the report counts every task completed since the start:
 on time when the owner submitted it (or, if it was closed without a submission, when it
 was closed) no later than its deadline as it stood — an extension granted moves the
@@ -37,8 +46,8 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -50,12 +59,15 @@ from bot.i18n import lines, ref, t
 from bot.services import audit, outbox
 from bot.services.access import Actor, Role
 from bot.services.calendar import HolidayCalendar
+from bot.services.duty import ACTIVE as SHIFT_ACTIVE
 from bot.services.duty import DutyService, day_ref
+from bot.services.duty_swaps import ACCEPTED as SWAP_ACCEPTED
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
 from bot.services.meetings import MeetingService
 from bot.services.people import holders
 from bot.services.sheets import write_table
 from bot.services.sweeps import Sweep
+from bot.services.task_progress import ProgressService
 from bot.services.tasks import (
     ACCEPTED,
     ASSIGNED,
@@ -96,6 +108,7 @@ KINDS = ("mine", "assigned", "overdue", "dept")
 PAGE_SIZE = 8
 SHORT_TEXT = 20  # characters of the last progress note shown in a list
 REPORT_WEEK = timedelta(days=7)
+DIGEST_GRACE = timedelta(hours=1)
 SUPERVISORS = (Role.LEADER, Role.CLERK)  # with admins: see every task
 
 
@@ -115,7 +128,7 @@ def elapsed_share(created_at: datetime, deadline: datetime, now: datetime) -> fl
 
 
 def supervision_colour(*, status: str, deadline: datetime, created_at: datetime,
-                       progress: int, now: datetime, near_days: int,
+                       progress: int, now: datetime, near_days: int, tz: tzinfo,
                        return_open: bool = False) -> str:
     """The colour offices mark a supervised item with; the first rule that holds wins.
 
@@ -123,7 +136,8 @@ def supervision_colour(*, status: str, deadline: datetime, created_at: datetime,
     yellow: an objection open, a completion returned and not yet resubmitted, or progress
       lagging: reported progress below the share of time elapsed (created -> deadline)
       minus LAG_MARGIN points (only while the owner is working on it);
-    blue: the deadline is `near_days` days away or less;
+    blue: the deadline day is `near_days` calendar days away or less (local days, as the
+      lists say "剩 3 天");
     white: on track, or closed.
     """
     if status not in OPEN:
@@ -134,7 +148,8 @@ def supervision_colour(*, status: str, deadline: datetime, created_at: datetime,
         return YELLOW
     if status in CHASED and progress < elapsed_share(created_at, deadline, now) - LAG_MARGIN:
         return YELLOW
-    if status != SUBMITTED and deadline - now <= timedelta(days=near_days):
+    days_left = (deadline.astimezone(tz).date() - now.astimezone(tz).date()).days
+    if status != SUBMITTED and days_left <= near_days:
         return BLUE
     return WHITE
 
@@ -264,9 +279,6 @@ class SupervisionService:
                 Sweep("task-digest", cfg.digest_at, self.digest),
                 Sweep("task-report", cfg.report_at, self.weekly_report)]
 
-    def today(self) -> date:
-        return self.clock.now().astimezone(self.config.tz).date()
-
     def _at(self, day: date, at: time) -> datetime:
         return datetime.combine(day, at, tzinfo=self.config.tz)
 
@@ -305,9 +317,13 @@ class SupervisionService:
 
     async def _chase(self, s: AsyncSession, task: Task, key: str, template: str,
                      due: datetime, now: datetime, today: date) -> None:
+        # The chase carries what the owner can do about it: accept (or object) a task not
+        # accepted yet; report progress, ask for an extension or submit an accepted one.
+        buttons = ProgressService.owner_buttons(task.id) if task.status == ACCEPTED \
+            else self.tasks.card_buttons(task)
         await outbox.schedule(s, key=key, recipient_id=task.owner_id, template=template,
                               due_at=due, now=now, params=self._chase_params(task, today),
-                              urgent=task.priority == URGENT)
+                              buttons=buttons, urgent=task.priority == URGENT)
 
     def urgent_slots(self, deadline: datetime, today: date) -> list[datetime]:
         """Today's moments that are a whole multiple of `urgent_chase_hours` working hours
@@ -334,7 +350,8 @@ class SupervisionService:
             whole = max(0, self.calendar.working_days_between(
                 local.date(), today - timedelta(days=1)))
             offset = partial + whole * length
-        k = max(1, math.ceil(offset / step))
+        # A slot exactly at the start of today is the previous working day's last one.
+        k = max(1, math.floor(offset / step) + 1)
         slots = []
         while (x := k * step - offset) <= length:
             slots.append(start + timedelta(minutes=x))
@@ -459,7 +476,7 @@ class SupervisionService:
         return supervision_colour(
             status=task.status, deadline=task.deadline, created_at=task.created_at,
             progress=task.progress, now=now, near_days=self.config.tasks.near_days,
-            return_open=return_open)
+            tz=self.config.tz, return_open=return_open)
 
     async def _facts(self, s: AsyncSession,
                      task_ids: Iterable[int]) -> dict[int, tuple[TaskEvent | None, bool]]:
@@ -484,12 +501,13 @@ class SupervisionService:
 
     async def report(self, actor: Actor) -> SupervisionReport:
         """The supervision report as of now, with its sheet in the asker's language."""
-        actor.require(*SUPERVISORS)
+        if not self._supervisor(actor):
+            raise PermissionDenied("task_sup.report_forbidden")
         found = await self.build_report()
         if found is None:
             raise NotFound("task_sup.report_empty")
         sheet, name = await self._report_sheet(actor.language, found)
-        return SupervisionReport(**{**found.__dict__, "sheet": sheet, "file_name": name})
+        return replace(found, sheet=sheet, file_name=name)
 
     async def build_report(self) -> SupervisionReport | None:
         now = self.clock.now()
@@ -606,19 +624,22 @@ class SupervisionService:
         as_of = f"{now.astimezone(tz):%Y-%m-%d %H:%M}"
         note = str(t(lang, "task_sup.xlsx_note", as_of=as_of, total=report.total,
                      done=report.done, on_time=report.on_time,
-                     rate=report.rate if report.rate is not None else "—",
+                     rate=f"{report.rate}%" if report.rate is not None else "—",
                      overdue=len(report.overdue)))
-        content = write_table(str(t(lang, "task_sup.xlsx_title", as_of=as_of)),
+        content = write_table(str(t(lang, "task_sup.xlsx_title", day=today.isoformat())),
                               str(t(lang, "task_sup.xlsx_headers")).split("|"), table,
                               note=note)
         return content, str(t(lang, "task_sup.xlsx_filename", day=today.isoformat()))
 
     async def weekly_report(self, today: date, now: datetime) -> None:
         """The 督查通报 to every leader on the report weekday, or on the first working day
-        after it that week when the weekday is a day off."""
-        cfg = self.config.tasks
-        if today.weekday() < cfg.report_weekday or not self.calendar.is_workday(today):
+        after it that week when the weekday is a day off (a Monday in a holiday)."""
+        target = today - timedelta(days=today.weekday() - self.config.tasks.report_weekday)
+        if today < target or not self.calendar.is_workday(today):
             return
+        if any(self.calendar.is_workday(target + timedelta(days=n))
+               for n in range((today - target).days)):
+            return  # the week's report day was a working day: it went (or was missed) then
         week = today.isocalendar()
         prefix = f"task-report:{week.year}w{week.week:02d}:"
         async with self.db.transaction() as s:
@@ -640,7 +661,11 @@ class SupervisionService:
     async def digest(self, today: date, now: datetime) -> None:
         """One message a working day to each leader: duty, meetings, their overdue tasks,
         what waits for their decision, and the progress reported since the last digest."""
-        if not self.calendar.is_workday(today):
+        # A digest is for the start of the day: one the bot was down for is not sent once
+        # the working day is an hour old; by then the cards themselves have reached people.
+        cfg = self.config.tasks
+        too_late = self._at(today, max(cfg.digest_at, cfg.workday_start)) + DIGEST_GRACE
+        if not self.calendar.is_workday(today) or now > too_late:
             return
         if self._duty is None or self._meetings is None:
             raise RuntimeError("SupervisionService needs use_office() before the digest")
@@ -708,8 +733,8 @@ class SupervisionService:
                           owner=task.owner.name) for task in theirs if task.status == OBJECTED]
         swaps = await s.execute(select(SwapRequest, Shift).join(
             Shift, Shift.id == SwapRequest.shift_id).where(
-            SwapRequest.status == "accepted", Shift.leader_id == leader_id,
-            Shift.status == "active", Shift.starts_at > now,
+            SwapRequest.status == SWAP_ACCEPTED, Shift.leader_id == leader_id,
+            Shift.status == SHIFT_ACTIVE, Shift.starts_at > now,
             SwapRequest.requester_id != leader_id, SwapRequest.colleague_id != leader_id)
             .order_by(SwapRequest.id))
         for swap, shift in swaps:
@@ -731,7 +756,7 @@ class SupervisionService:
             body.append(ref("task_sup.digest_progress_head", count=len(reports)))
             body += [ref("task_sup.digest_progress_line", id=e.task_id,
                          title=by_id[e.task_id].title, owner=e.author.name,
-                         percent=e.percent if e.percent is not None else "—",
+                         percent=f"{e.percent}%" if e.percent is not None else "",
                          text=shorten(e.text, 40) or "—") for e in reports]
         if not body:
             body.append(ref("task_sup.digest_nothing"))

@@ -10,6 +10,7 @@ extensions and completion (tasks_progress.py), supervision, lists and reports
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -108,11 +109,31 @@ class TaskView:
         return self.status in OPEN
 
 
+def owner_buttons(task_id: int) -> list[list[dict[str, Any]]]:
+    """The owner's actions as outbox buttons (report progress, ask for more time, submit
+    completion): on the accepted card, the reminders and the chases."""
+    return [[{"key": "btn.taskp_report", "data": f"taskp:report:{task_id}"}],
+            [{"key": "btn.taskp_extend", "data": f"taskp:extend:{task_id}"},
+             {"key": "btn.taskp_submit", "data": f"taskp:submit:{task_id}"}]]
+
+
+Closer = Callable[[AsyncSession, Task, datetime, Actor | None], Awaitable[None]]
+
+
 class TaskService:
     def __init__(self, db: Database, config: Config, clock: Clock) -> None:
         self.db = db
         self.config = config
         self.clock = clock
+        # What other task services settle when a task closes (a pending extension lapses),
+        # within the closing transaction.
+        self.on_close: list[Closer] = []
+
+    async def closed(self, s: AsyncSession, task: Task, now: datetime,
+                     actor: Actor | None) -> None:
+        await self.cancel_reminders(s, task)
+        for hook in self.on_close:
+            await hook(s, task, now, actor)
 
     # --- who may -----------------------------------------------------------------------------
 
@@ -212,7 +233,8 @@ class TaskService:
         self.require_assigner_role(actor)
         now = self.clock.now()
         if draft.deadline <= now:
-            raise InvalidInput("time.past", text=draft.title)
+            deadline = draft.deadline.astimezone(self.config.tz)
+            raise InvalidInput("time.past", text=f"{deadline:%Y-%m-%d %H:%M}")
         async with self.db.transaction() as s:
             owner = await s.get(Staff, draft.owner_id)
             if owner is None or not owner.active:
@@ -352,7 +374,7 @@ class TaskService:
                     s, key=f"task:{task.id}:due:{rev}:{label}:{task.owner_id}",
                     recipient_id=task.owner_id, template="task.remind_due", due_at=when,
                     now=now, params=self.params(task) | {"days": days},
-                    urgent=task.priority == URGENT)
+                    urgent=task.priority == URGENT, buttons=owner_buttons(task.id))
 
     async def cancel_reminders(self, s: AsyncSession, task: Task) -> None:
         """A closed or cancelled task is chased no more."""
