@@ -52,6 +52,7 @@ COMMANDS: list[CommandEntry] = [
     CommandEntry("progress", "cmd.progress"),
     CommandEntry("extend", "cmd.extend"),
     CommandEntry("done", "cmd.done"),
+    CommandEntry("task_report", "cmd.task_report"),
     CommandEntry("meeting", "cmd.meeting"),
     CommandEntry("meetings", "cmd.meetings"),
     CommandEntry("checkin", "cmd.checkin"),

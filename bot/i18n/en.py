@@ -67,6 +67,7 @@ MESSAGES: dict[str, str] = {
         "/duty today's duty  /duty week  /duty 10月 a month\n"
         "/signin sign in  /signout sign out with handover  /log duty log\n"
         "/swap ask to swap a shift  /holidays coming holidays\n"
+        "/tasks my tasks (assigned, overdue)  /progress report progress  /extend  /done submit\n"
         "/meetings my meetings  /checkin check in (answer a notice with its buttons)\n"
         "/whoami my registration  /lang language  /menu menu  /cancel cancel"
     ),
@@ -83,7 +84,11 @@ MESSAGES: dict[str, str] = {
         "/meeting ID answers  /material ID add files  /venue ID preparation\n"
         "/meeting_move ID time  /meeting_place ID place  /meeting_cancel ID reason\n"
         "/meeting_invite, /meeting_uninvite ID people — change who is invited\n"
-        "/minutes ID minutes  /decision ID text | owner | deadline  /meeting_series recurring"
+        "/minutes ID minutes  /decision ID text | owner | deadline  /meeting_series recurring\n"
+        "<b>Supervised tasks (leaders, clerks)</b>\n"
+        "/task title | owner | deadline [| 紧急] — hand a task down (or /task step by step)\n"
+        "/task ID  /task_deadline, /task_reassign, /task_cancel  /decision_task decision ID\n"
+        "/tasks overdue  /tasks dept NAME  /task_report supervision report"
     ),
     "help.admin": (
         "<b>How to use (admin)</b>\n"

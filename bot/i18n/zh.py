@@ -62,6 +62,7 @@ MESSAGES: dict[str, str] = {
         "/duty 今日值班　/duty week 七日　/duty 10月 整月\n"
         "/signin 签到　/signout 签退并交接　/log 值班日志\n"
         "/swap 申请换班　/holidays 节假日安排\n"
+        "/tasks 我的事项（assigned 我交办的、overdue 逾期）　/progress 报告进度　/extend 申请延期　/done 提交办结\n"
         "/meetings 我的会议　/checkin 会议签到（会议通知上可直接回执：参加、请假、委托参会）\n"
         "/whoami 我的信息　/lang 切换语言　/menu 常用菜单　/cancel 取消当前操作"
     ),
@@ -78,7 +79,11 @@ MESSAGES: dict[str, str] = {
         "/meeting 编号 回执情况　/material 编号 上传材料　/venue 编号 会场布置\n"
         "/meeting_move 编号 新时间　/meeting_place 编号 新地点　/meeting_cancel 编号 原因\n"
         "/meeting_invite、/meeting_uninvite 编号 人员 —— 增减参会人员\n"
-        "/minutes 编号 会议纪要　/decision 编号 事项 | 负责人 | 期限　/meeting_series 例会"
+        "/minutes 编号 会议纪要　/decision 编号 事项 | 负责人 | 期限　/meeting_series 例会\n"
+        "<b>督查督办（领导、办公室）</b>\n"
+        "/task 事项 | 责任人 | 时限 [| 紧急] —— 交办（或发送 /task 逐项填写）\n"
+        "/task 编号 查看　/task_deadline、/task_reassign、/task_cancel　/decision_task 决定编号\n"
+        "/tasks overdue 逾期事项　/tasks dept 部门　/task_report 督查通报"
     ),
     "help.admin": (
         "<b>使用说明（管理员）</b>\n"

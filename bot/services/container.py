@@ -63,6 +63,10 @@ class Services:
         self.task_progress = ProgressService(db, config, clock, self.tasks)
         self.supervision = SupervisionService(db, config, clock, self.tasks)
         self.sweeps = SweepRunner(db, config, clock)
+        self.supervision.use_calendar(self.calendar)
+        self.supervision.use_office(self.duty, self.meetings)
+        for sweep in self.supervision.sweeps():
+            self.sweeps.add(sweep)
         self.minutes.use_calendar(self.calendar)
         self.sweeps.add(Sweep("meeting-series", config.meetings.series_generate_at,
                               self.minutes.generate_occurrences))

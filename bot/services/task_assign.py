@@ -319,6 +319,7 @@ class TaskAssignService:
             task = await self.tasks.load(s, task_id)
             self._require_objectable(actor, task)
             task.status, task.updated_at = OBJECTED, now
+            await self.tasks.stop_chasing(s, task)
             s.add(TaskEvent(task_id=task.id, author_id=actor.id, kind="objection", text=reason,
                             created_at=now))
             audit.record(s, at=now, actor_id=actor.id, action="task.object", entity="task",

@@ -693,6 +693,7 @@ class ProgressService:
             before = {"status": task.status}
             task.status, task.submitted_at, task.result_note, task.updated_at = (
                 SUBMITTED, now, said, now)
+            await self.tasks.stop_chasing(s, task)
             first = attached[0] if attached else None
             s.add(TaskEvent(task_id=task.id, author_id=actor.id, kind="submit", text=said,
                             file_id=first.file_id if first else None,

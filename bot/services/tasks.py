@@ -376,6 +376,12 @@ class TaskService:
                     now=now, params=self.params(task) | {"days": days},
                     urgent=task.priority == URGENT, buttons=owner_buttons(task.id))
 
+    async def stop_chasing(self, s: AsyncSession, task: Task) -> None:
+        """The ball is in the assigner's court (an objection, a submission): chases and
+        escalations already planned for today are not sent."""
+        for prefix in (f"task:{task.id}:chase:", f"task:{task.id}:escalate:"):
+            await outbox.cancel_prefix(s, prefix)
+
     async def cancel_reminders(self, s: AsyncSession, task: Task) -> None:
         """A closed or cancelled task is chased no more."""
         for prefix in (f"task:{task.id}:due:", f"task:{task.id}:chase:",
