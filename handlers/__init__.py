@@ -37,19 +37,20 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     feature conversations go first (their states must see a person's answers before any
     command or catch-all does), the catch-alls and the global /cancel last."""
     access.register(app)
-    # Feature modules: conversations first within each, then commands and buttons.
+    # Feature modules: conversations first within each, then commands and buttons. The
+    # one-question conversations come first of all: their text handlers match only while
+    # their question is the open one, so they never take text meant for a longer
+    # conversation, and a longer one never takes their answer.
+    meetings_rsvp.register(app)
+    tasks_progress.register(app)
+    tasks_assign.register(app)
     duty_signin.register(app)
     duty_swaps.register(app)
     duty_sheets.register(app)
     duty.register(app)
-    # The answer questions first: their text handlers match only while a question is open,
-    # so they never take text meant for a longer conversation (and always get their answer).
-    meetings_rsvp.register(app)
     meetings_create.register(app)
     meetings_changes.register(app)
     meetings_minutes.register(app)
-    tasks_assign.register(app)
-    tasks_progress.register(app)
     tasks_supervision.register(app)
     # Sent sheets, after the conversations that may be waiting for a document of their own.
     documents.register(app)

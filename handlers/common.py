@@ -9,7 +9,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import (
     BaseHandler,
     CommandHandler,
@@ -74,6 +74,26 @@ def _plain(text: Markup) -> str:
 FRESH = filters.UpdateType.MESSAGE
 
 
+# user_data keys of the one-question conversations (a reason, a name, a percentage). Only
+# the newest question is open: a question asked later takes over, and leaving or /cancel
+# forgets them all, so no answer ever lands in an older question.
+OPEN_QUESTION = "asking"
+QUESTION_KEYS = (OPEN_QUESTION, "task_progress")
+
+
+def forget_questions(context: BotContext) -> None:
+    if context.user_data is not None:
+        for key in QUESTION_KEYS:
+            context.user_data.pop(key, None)
+
+
+def ask(context: BotContext, key: str, value: object) -> None:
+    """Open a question under `key`, closing any other open one."""
+    forget_questions(context)
+    assert context.user_data is not None
+    context.user_data[key] = value
+
+
 def entry_point(handler: Handler) -> Handler:
     """A conversation's entry point that is refused (a DomainError) answers the person and
     ends there: returning None would leave PTB's timeout armed for a conversation that never
@@ -118,14 +138,32 @@ def conversation_fallbacks(
     async def leave(update: Update, context: BotContext) -> int:
         if forget is not None:
             forget(context)
+        forget_questions(context)
         return await switch_away(update, context)
 
-    return [command("cancel", cancel),
+    async def cancelled(update: Update, context: BotContext) -> Any:
+        forget_questions(context)
+        return await cancel(update, context)
+
+    return [command("cancel", cancelled),
             MessageHandler(FRESH & filters.COMMAND & ~filters.Regex(r"^/cancel\b"), leave)]
 
 
 def command(name: str, callback: Handler) -> CommandHandler[BotContext, Any]:
     return CommandHandler(name, callback, filters=FRESH)
+
+
+def callback_id(update: Update) -> int:
+    """The number at the end of a button's data ('task:accept:12' -> 12)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    return int(query.data.rsplit(":", 1)[-1])
+
+
+def pressed_message(update: Update) -> Message | None:
+    """The card whose button was pressed, when Telegram still has it."""
+    query = update.callback_query
+    return query.message if query is not None and isinstance(query.message, Message) else None
 
 
 def command_args(update: Update) -> str:

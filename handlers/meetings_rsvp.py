@@ -52,11 +52,15 @@ from bot.text import Markup, h
 from handlers import account
 from handlers.common import (
     FRESH,
+    OPEN_QUESTION,
     Handler,
+    ask,
+    callback_id,
     command,
     command_args,
     conversation_fallbacks,
     domain_errors,
+    pressed_message,
     reply,
 )
 from handlers.context import BotContext
@@ -73,20 +77,13 @@ WAIT_NAME = "name"
 TIMEOUT_SECONDS = 600
 # user_data (a JSON-safe string): the question the bot waits on, "leave|delegate:<id>:<card>"
 # where card is the message id of the pressed notice (0 if none).
-ASKING = "meeting_asking"
+ASKING = OPEN_QUESTION  # shared by every one-question conversation
 MAX_LISTED = 10
 ID_ARG = re.compile(r"^\s*(?:#|No\.?\s*|编号\s*)?(\d{1,9})\s*$", re.IGNORECASE)
 
 
-def _meeting_id(update: Update) -> int:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    return int(query.data.rsplit(":", 1)[-1])
 
 
-def _pressed(update: Update) -> Message | None:
-    query = update.callback_query
-    return query.message if query is not None and isinstance(query.message, Message) else None
 
 
 def _user_data(context: BotContext) -> dict[Any, Any]:
@@ -202,8 +199,8 @@ async def _show_answer(context: BotContext, answer: Answer, pressed: Message | N
 async def on_attend(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    pressed = _pressed(update)
-    meeting_id = _meeting_id(update)
+    pressed = pressed_message(update)
+    meeting_id = callback_id(update)
     answer = await context.services.rsvp.attend(
         context.me, meeting_id, pressed.message_id if pressed else None)
     # A question left open on this meeting (请假 pressed, then 参加) must not take the next
@@ -223,11 +220,11 @@ async def on_attend(update: Update, context: BotContext) -> None:
 async def leave_start(update: Update, context: BotContext) -> object:
     query = update.callback_query
     assert query is not None
-    pressed = _pressed(update)
-    meeting_id = _meeting_id(update)
+    pressed = pressed_message(update)
+    meeting_id = callback_id(update)
     card = pressed.message_id if pressed else None
     answer = await context.services.rsvp.current(context.me, meeting_id, card)
-    _user_data(context)[ASKING] = f"leave:{meeting_id}:{card or 0}"
+    ask(context, ASKING, f"leave:{meeting_id}:{card or 0}")
     await query.answer()
     if answer.mine.response == LEAVE:
         text = context.t("meeting_rsvp.ask_reason_again", **answer.params,
@@ -270,12 +267,12 @@ async def got_reason(update: Update, context: BotContext) -> object:
 async def delegate_start(update: Update, context: BotContext) -> object:
     query = update.callback_query
     assert query is not None
-    pressed = _pressed(update)
-    meeting_id = _meeting_id(update)
+    pressed = pressed_message(update)
+    meeting_id = callback_id(update)
     card = pressed.message_id if pressed else None
     answer = await context.services.rsvp.current(context.me, meeting_id, card,
                                                  delegating=True)
-    _user_data(context)[ASKING] = f"delegate:{meeting_id}:{card or 0}"
+    ask(context, ASKING, f"delegate:{meeting_id}:{card or 0}")
     await query.answer()
     if answer.mine.response == DELEGATE:
         text = context.t("meeting_rsvp.ask_name_again", **answer.params,
@@ -465,7 +462,7 @@ async def on_answers(update: Update, context: BotContext) -> None:
     """From an alert or a list: the view as a new message, the alert stays as it was."""
     query = update.callback_query
     assert query is not None
-    text, buttons = await _view(context, _meeting_id(update))
+    text, buttons = await _view(context, callback_id(update))
     await query.answer()
     await reply(update, context, text, inline_keyboard(buttons))
 
@@ -474,8 +471,8 @@ async def on_answers(update: Update, context: BotContext) -> None:
 async def on_refresh(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    pressed = _pressed(update)
-    text, buttons = await _view(context, _meeting_id(update))
+    pressed = pressed_message(update)
+    text, buttons = await _view(context, callback_id(update))
     await query.answer(str(context.t("meeting_rsvp.refreshed")))
     if pressed is not None:
         await edit_text(pressed, text, buttons)
@@ -487,7 +484,7 @@ async def on_refresh(update: Update, context: BotContext) -> None:
 async def on_nudge(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    count = await context.services.rsvp.nudge(context.me, _meeting_id(update))
+    count = await context.services.rsvp.nudge(context.me, callback_id(update))
     await query.answer(str(context.t("meeting_rsvp.nudged", count=count)), show_alert=True)
 
 
@@ -507,8 +504,8 @@ def _checked_in_text(context: BotContext, result: Any) -> Markup:
 async def on_checkin(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    pressed = _pressed(update)
-    meeting_id = _meeting_id(update)
+    pressed = pressed_message(update)
+    meeting_id = callback_id(update)
     result = await context.services.rsvp.check_in(context.me, meeting_id)
     text = _checked_in_text(context, result)
     if result.already:

@@ -54,12 +54,16 @@ from bot.services.tasks import (
 from handlers import account
 from handlers.common import (
     FRESH,
+    OPEN_QUESTION,
     Handler,
+    ask,
+    callback_id,
     command,
     command_args,
     conversation_fallbacks,
     domain_errors,
     entry_point,
+    pressed_message,
     reply,
     timeout_actor,
 )
@@ -72,7 +76,7 @@ log = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 600
 # user_data, JSON-safe: the open question ("new", or "<kind>:<task id>:<pressed card id>")
-ASKING = "task_asking"
+ASKING = OPEN_QUESTION  # shared by every one-question conversation
 STEP = "task_step"  # the step-by-step /task's answers so far
 DRAFTS = "task_drafts"  # drafts waiting for the confirmation card's press, by token
 MAX_DRAFTS = 20
@@ -100,15 +104,8 @@ def _user_data(context: BotContext) -> dict[Any, Any]:
     return context.user_data
 
 
-def _pressed(update: Update) -> Message | None:
-    query = update.callback_query
-    return query.message if query is not None and isinstance(query.message, Message) else None
 
 
-def _task_id(update: Update) -> int:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    return int(query.data.rsplit(":", 1)[-1])
 
 
 def _asking(context: BotContext, kind: str) -> tuple[int, int | None] | None:
@@ -225,7 +222,7 @@ async def task_command(update: Update, context: BotContext) -> object:
         return ConversationHandler.END
     need_leader = service.needs_leader(context.me)
     _user_data(context)[STEP] = {"need_leader": need_leader}
-    _user_data(context)[ASKING] = "new"
+    ask(context, ASKING, "new")
     return await _next(update, context)
 
 
@@ -257,7 +254,7 @@ async def decision_task(update: Update, context: BotContext) -> object:
     if info.deadline:
         step[DEADLINE] = info.deadline
     _user_data(context)[STEP] = step
-    _user_data(context)[ASKING] = "new"
+    ask(context, ASKING, "new")
     await reply(update, context, context.t("task_assign.decision_head", id=info.id,
                                            meeting=info.meeting_title, text=info.text))
     return await _next(update, context)
@@ -371,7 +368,7 @@ async def on_priority_button(update: Update, context: BotContext) -> object:
     assert query is not None and query.data is not None
     await query.answer()
     chosen = query.data.rsplit(":", 1)[-1]
-    if (pressed := _pressed(update)) is not None:
+    if (pressed := pressed_message(update)) is not None:
         await edit_text(pressed, str(context.t("task_assign.ask_priority")) + " "
                         + str(context.t(f"task.priority.{chosen}")))
     return await _take(update, context, PRIORITY, URGENT if chosen == URGENT else "")
@@ -388,7 +385,7 @@ async def on_skip(update: Update, context: BotContext) -> object:
     query = update.callback_query
     assert query is not None
     await query.answer()
-    if (pressed := _pressed(update)) is not None:
+    if (pressed := pressed_message(update)) is not None:
         await edit_text(pressed, str(context.t("task_assign.ask_details")) + " —")
     return await _take(update, context, DETAILS, "")
 
@@ -452,14 +449,14 @@ def _decision_buttons(context: BotContext, task_id: int) -> list[tuple[str, str]
 async def on_accept(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    view = await context.services.tasks.accept(context.me, _task_id(update))
+    view = await context.services.tasks.accept(context.me, callback_id(update))
     # A question about this task left open (有异议 pressed, then 接收) must not take the next
     # message as its reason.
     asking = _asking(context, "object")
     if asking is not None and asking[0] == view.id:
         _user_data(context).pop(ASKING, None)
     await query.answer(str(context.t("task_assign.accepted_popup")))
-    if (pressed := _pressed(update)) is not None:
+    if (pressed := pressed_message(update)) is not None:
         # Accepted: the card now offers what the owner does next.
         await edit_text(pressed, context.t("task_assign.accepted_card", **_params(context, view)),
                         render_buttons(owner_buttons(view.id), context.lang))
@@ -471,9 +468,9 @@ async def on_accept(update: Update, context: BotContext) -> None:
 async def object_start(update: Update, context: BotContext) -> object:
     query = update.callback_query
     assert query is not None
-    view = await context.services.task_assign.check_object(context.me, _task_id(update))
-    pressed = _pressed(update)
-    _user_data(context)[ASKING] = f"object:{view.id}:{pressed.message_id if pressed else 0}"
+    view = await context.services.task_assign.check_object(context.me, callback_id(update))
+    pressed = pressed_message(update)
+    ask(context, ASKING, f"object:{view.id}:{pressed.message_id if pressed else 0}")
     await query.answer()
     await reply(update, context, context.t("task_assign.ask_reason", **_params(context, view)))
     return REASON
@@ -542,7 +539,7 @@ async def _done(update: Update, context: BotContext, outcome: Outcome) -> None:
 
 async def _stale(update: Update, context: BotContext, task_id: int) -> None:
     """A decision button on a card whose question is settled: show the state now."""
-    pressed = _pressed(update)
+    pressed = pressed_message(update)
     if pressed is None or pressed.reply_markup is None:
         return  # no card, or one already closed
     try:
@@ -557,7 +554,7 @@ async def _stale(update: Update, context: BotContext, task_id: int) -> None:
 async def on_insist(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    task_id = _task_id(update)
+    task_id = callback_id(update)
     try:
         outcome = await context.services.task_assign.insist(context.me, task_id)
     except Conflict:
@@ -572,14 +569,14 @@ def _decision_entry(kind: str, state: str) -> Handler:
     async def start(update: Update, context: BotContext) -> object:
         query = update.callback_query
         assert query is not None
-        task_id = _task_id(update)
+        task_id = callback_id(update)
         try:
             view = await context.services.task_assign.check_decision(context.me, task_id)
         except Conflict:
             await _stale(update, context, task_id)
             raise
-        pressed = _pressed(update)
-        _user_data(context)[ASKING] = f"{kind}:{view.id}:{pressed.message_id if pressed else 0}"
+        pressed = pressed_message(update)
+        ask(context, ASKING, f"{kind}:{view.id}:{pressed.message_id if pressed else 0}")
         await query.answer()
         await reply(update, context, context.t(f"task_assign.ask_{state}",
                                                **_params(context, view)))

@@ -60,11 +60,14 @@ from bot.text import Markup, h
 from handlers import account
 from handlers.common import (
     FRESH,
+    ask,
+    callback_id,
     command,
     command_args,
     conversation_fallbacks,
     domain_errors,
     entry_point,
+    pressed_message,
     reply,
     timeout_actor,
 )
@@ -105,7 +108,7 @@ def _flow(context: BotContext, *kinds: str) -> dict[str, Any] | None:
 
 def _start(context: BotContext, kind: str, task_id: int, **values: Any) -> dict[str, Any]:
     flow = {"flow": kind, "task": task_id, **values}
-    _data(context)[FLOW] = flow
+    ask(context, FLOW, flow)
     return flow
 
 
@@ -113,22 +116,15 @@ def _forget(context: BotContext) -> None:
     _data(context).pop(FLOW, None)
 
 
-def _query_id(update: Update) -> int:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    return int(query.data.rsplit(":", 1)[-1])
 
 
-def _pressed(update: Update) -> Message | None:
-    query = update.callback_query
-    return query.message if query is not None and isinstance(query.message, Message) else None
 
 
 def _pressed_card(update: Update) -> Message | None:
     """The pressed message if it carries the pressed button: a card of this decision, not
     some other message a forged press came from (which must never be edited)."""
     query = update.callback_query
-    message = _pressed(update)
+    message = pressed_message(update)
     markup = message.reply_markup if message is not None else None
     if query is None or markup is None or message is None:
         return None
@@ -227,7 +223,7 @@ async def report_button(update: Update, context: BotContext) -> object:
     _forget(context)  # whatever was under way is left for this
     query = update.callback_query
     assert query is not None
-    view = await context.services.task_progress.check_report(context.me, _query_id(update))
+    view = await context.services.task_progress.check_report(context.me, callback_id(update))
     await query.answer()
     return await _ask_percent(update, context, view)
 
@@ -276,7 +272,7 @@ async def percent_pressed(update: Update, context: BotContext) -> object:
     await query.answer()
     if _flow(context, "progress") is None:
         return ConversationHandler.END
-    return await _percent_chosen(update, context, _query_id(update))
+    return await _percent_chosen(update, context, callback_id(update))
 
 
 async def _percent_chosen(update: Update, context: BotContext, percent: int) -> object:
@@ -420,7 +416,7 @@ async def extend_button(update: Update, context: BotContext) -> object:
     _forget(context)  # whatever was under way is left for this
     query = update.callback_query
     assert query is not None
-    view = await context.services.task_progress.check_extend(context.me, _query_id(update))
+    view = await context.services.task_progress.check_extend(context.me, callback_id(update))
     await query.answer()
     return await _ask_date(update, context, view)
 
@@ -513,7 +509,7 @@ async def submit_button(update: Update, context: BotContext) -> object:
     _forget(context)  # whatever was under way is left for this
     query = update.callback_query
     assert query is not None
-    view = await context.services.task_progress.check_submit(context.me, _query_id(update))
+    view = await context.services.task_progress.check_submit(context.me, callback_id(update))
     await query.answer()
     return await _ask_note(update, context, view)
 
@@ -678,7 +674,7 @@ async def _refresh_completion(context: BotContext, task_id: int,
 async def ext_approve(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    ext_id = _query_id(update)
+    ext_id = callback_id(update)
     pressed = _pressed_card(update)
     try:
         outcome = await context.services.task_progress.approve_extension(context.me, ext_id)
@@ -695,8 +691,8 @@ async def ext_reject_button(update: Update, context: BotContext) -> object:
     _forget(context)  # whatever was under way is left for this
     query = update.callback_query
     assert query is not None
-    ext_id = _query_id(update)
-    pressed = _pressed(update)
+    ext_id = callback_id(update)
+    pressed = pressed_message(update)
     try:
         ext = await context.services.task_progress.check_extension_decision(context.me, ext_id)
     except Conflict:
@@ -714,8 +710,8 @@ async def ext_reject_button(update: Update, context: BotContext) -> object:
 async def confirm_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    task_id = _query_id(update)
-    pressed = _pressed(update)
+    task_id = callback_id(update)
+    pressed = pressed_message(update)
     try:
         outcome = await context.services.task_progress.confirm(
             context.me, task_id, pressed.message_id if pressed else None)
@@ -733,8 +729,8 @@ async def return_button(update: Update, context: BotContext) -> object:
     _forget(context)  # whatever was under way is left for this
     query = update.callback_query
     assert query is not None
-    task_id = _query_id(update)
-    pressed = _pressed(update)
+    task_id = callback_id(update)
+    pressed = pressed_message(update)
     card = pressed.message_id if pressed else None
     try:
         view = await context.services.task_progress.check_completion_decision(
@@ -803,7 +799,7 @@ async def send_files(update: Update, context: BotContext) -> None:
     query = update.callback_query
     chat = update.effective_chat
     assert query is not None and chat is not None
-    view, files = await context.services.task_progress.files(context.me, _query_id(update))
+    view, files = await context.services.task_progress.files(context.me, callback_id(update))
     if not files:
         await query.answer(str(context.t("task_progress.no_files")), show_alert=True)
         return

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.sandbox import Sandbox
 from storage.models import MeetingInvitee
 from tests.conftest import CLERK_KEEPER, LEADER, SHANGHAI, STAFF, texts
+from tests.task_helpers import load_task, make_task
 from tests.test_meetings_rsvp_e2e import call_meeting
 
 
@@ -50,3 +51,27 @@ async def test_the_meeting_card_shows_its_decisions(sandbox: Sandbox) -> None:
     await sandbox.send(CLERK_KEEPER, f"/decision {meeting_id} 完成村道修缮方案 | 张伟 | 12月15日")
     card = texts(await sandbox.send(CLERK_KEEPER, f"/meeting {meeting_id}"))
     assert "完成村道修缮方案" in card and "张伟" in card
+
+
+async def test_the_newest_question_gets_the_answer(sandbox: Sandbox) -> None:
+    """请假 on a meeting notice, then 有异议 on a task card: the typed reason answers the
+    task (the newest question), and the meeting answer is left as it was."""
+    meeting_id = await call_meeting(sandbox)
+    task_id = (await make_task(sandbox.services, owner="张伟")).id
+    await sandbox.tick()
+    notice = next(m for m in sandbox.emu.bot_messages(STAFF)
+                  if "会议通知" in (m.get("text") or ""))
+    card = next(m for m in sandbox.emu.bot_messages(STAFF)
+                if "交办事项" in (m.get("text") or ""))
+    await sandbox.press(STAFF, "请假", notice["message_id"])
+    await sandbox.press(STAFF, "有异议", card["message_id"])
+    await sandbox.send(STAFF, "不属于本人职责")
+    assert (await load_task(sandbox.services, task_id)).status == "objected"
+    async with sandbox.db.transaction() as s:
+        zhang = await s.scalar(select(MeetingInvitee).where(
+            MeetingInvitee.meeting_id == meeting_id, MeetingInvitee.staff_id == 6))
+    assert zhang is not None and zhang.response == "none"
+    # And /cancel forgets every open question: the next text answers nothing.
+    await sandbox.press(STAFF, "请假", notice["message_id"])
+    await sandbox.send(STAFF, "/cancel")
+    assert "未能识别" in texts(await sandbox.send(STAFF, "家中有事"))

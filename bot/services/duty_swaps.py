@@ -43,16 +43,7 @@ HORIZON = timedelta(days=62)
 REASON_LIMIT = 100
 
 
-@dataclass(frozen=True)
-class Card:
-    """A message with this swap's buttons, as the dispatcher sent it: enough to re-render
-    it in its reader's language and edit it in place."""
-
-    chat_id: int
-    message_id: int
-    language: str
-    template: str
-    params: dict[str, Any]
+Card = outbox.SentCard
 
 
 @dataclass(frozen=True)
@@ -439,15 +430,5 @@ class SwapService:
             done = f"swap:{swap.id}:"
         cards: list[Card] = []
         if done is not None:
-            rows = await s.execute(
-                select(Notification, Staff).join(Staff, Staff.id == Notification.recipient_id)
-                .where(Notification.key.startswith(done, autoescape=True),
-                       Notification.status == outbox.SENT,
-                       Notification.message_id.is_not(None))
-                .order_by(Notification.id))
-            cards = [Card(chat_id=person.telegram_user_id, message_id=int(row.message_id),
-                          language=person.language or self.config.language,
-                          template=row.template, params=dict(row.params))
-                     for row, person in rows
-                     if person.telegram_user_id is not None and row.buttons]
+            cards = await outbox.sent_cards(s, done, self.config.language)
         return SwapOutcome(swap=await self._view(s, swap), cards=cards)

@@ -7,13 +7,14 @@ sent twice.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Notification
+from storage.models import Notification, Staff
 
 PENDING, SENDING, SENT = "pending", "sending", "sent"
 CANCELLED, DROPPED, FAILED = "cancelled", "dropped", "failed"
@@ -87,3 +88,32 @@ async def rows_with_prefix(session: AsyncSession, prefix: str) -> list[Notificat
     """Every row of one thing, whatever its status, oldest first."""
     return list(await session.scalars(
         select(Notification).where(_starts_with(prefix)).order_by(Notification.id)))
+
+
+@dataclass(frozen=True)
+class SentCard:
+    """A message sent from the outbox, as the dispatcher delivered it: enough to re-render
+    it in its reader's language and edit it in place after a decision (who decided, when),
+    even after a restart — the row keeps Telegram's message_id."""
+
+    chat_id: int
+    message_id: int
+    language: str
+    template: str
+    params: dict[str, Any]
+
+
+async def sent_cards(session: AsyncSession, prefix: str, default_language: str, *,
+                     with_buttons: bool = True) -> list[SentCard]:
+    """The delivered messages under a key prefix (with buttons only, by default)."""
+    await session.flush()
+    rows = await session.execute(
+        select(Notification, Staff).join(Staff, Staff.id == Notification.recipient_id)
+        .where(_starts_with(prefix), Notification.status == SENT,
+               Notification.message_id.is_not(None))
+        .order_by(Notification.id))
+    return [SentCard(chat_id=person.telegram_user_id, message_id=int(row.message_id),
+                     language=person.language or default_language, template=row.template,
+                     params=dict(row.params))
+            for row, person in rows
+            if person.telegram_user_id is not None and (row.buttons or not with_buttons)]

@@ -45,7 +45,6 @@ from storage.db import Database
 from storage.models import (
     Meeting,
     MeetingDecision,
-    Notification,
     Staff,
     Task,
     TaskCoOwner,
@@ -122,15 +121,7 @@ def deadline_ref(when: datetime, tz: Any, *, full: bool = True) -> dict[str, obj
     return ref("task.deadline_fmt", date=date_ref, time=f"{local:%H:%M}")
 
 
-@dataclass(frozen=True)
-class CardRef:
-    """A sent message with this task's decision buttons, to be closed after the decision."""
-
-    chat_id: int
-    message_id: int
-    language: str
-    template: str
-    params: dict[str, Any]
+CardRef = outbox.SentCard
 
 
 @dataclass(frozen=True)
@@ -530,15 +521,8 @@ class TaskAssignService:
             return []
         latest = max(int(r.key.split(":")[3]) for r in rows)
         await outbox.cancel_prefix(s, f"{prefix}{latest}:")
-        found = await s.execute(
-            select(Notification, Staff).join(Staff, Staff.id == Notification.recipient_id)
-            .where(Notification.key.startswith(f"{prefix}{latest}:", autoescape=True),
-                   Notification.status == outbox.SENT, Notification.message_id.is_not(None))
-            .order_by(Notification.id))
-        return [CardRef(chat_id=person.telegram_user_id, message_id=int(row.message_id),
-                        language=person.language or self.config.language,
-                        template=row.template, params=dict(row.params))
-                for row, person in found if person.telegram_user_id is not None]
+        return await outbox.sent_cards(s, f"{prefix}{latest}:", self.config.language,
+                                       with_buttons=False)
 
     async def history(self, actor: Actor, task_id: int, limit: int = 6) -> list[
             tuple[datetime, str, str, str]]:

@@ -56,7 +56,7 @@ from bot.services.tasks import (
     owner_buttons,
 )
 from storage.db import Database
-from storage.models import Notification, Staff, Task, TaskCoOwner, TaskEvent, TaskExtension
+from storage.models import Staff, Task, TaskCoOwner, TaskEvent, TaskExtension
 
 PENDING, APPROVED, REJECTED, EXPIRED = "pending", "approved", "rejected", "expired"
 PERCENT_CHOICES = (10, 30, 50, 70, 90, 100)
@@ -155,15 +155,7 @@ class TaskHistory:
     file_count: int
 
 
-@dataclass(frozen=True)
-class Card:
-    """A delivered card with buttons: enough to re-render it in its reader's language."""
-
-    chat_id: int
-    message_id: int
-    language: str
-    template: str
-    params: dict[str, Any]
+Card = outbox.SentCard
 
 
 @dataclass(frozen=True)
@@ -278,16 +270,7 @@ class ProgressService:
 
     async def _cards(self, s: AsyncSession, prefix: str) -> list[Card]:
         """The delivered cards with buttons under an outbox prefix."""
-        await s.flush()
-        rows = await s.execute(
-            select(Notification, Staff).join(Staff, Staff.id == Notification.recipient_id)
-            .where(Notification.key.startswith(prefix, autoescape=True),
-                   Notification.status == outbox.SENT, Notification.message_id.is_not(None))
-            .order_by(Notification.id))
-        return [Card(chat_id=person.telegram_user_id, message_id=int(row.message_id),
-                     language=person.language or self.config.language,
-                     template=row.template, params=dict(row.params))
-                for row, person in rows if person.telegram_user_id is not None and row.buttons]
+        return await outbox.sent_cards(s, prefix, self.config.language)
 
     async def _may_read(self, s: AsyncSession, actor: Actor, task: Task) -> None:
         co = await self.tasks.co_owner_ids(s, task.id)
