@@ -78,7 +78,7 @@ async def test_reminders_daily_chase_escalation_and_closing(sandbox: Sandbox) ->
     assert "剩余 1 天" in inbox.new(STAFF)
     await box.advance_to(local(2026, 12, 1, 9, 5))
     got = inbox.new(STAFF)
-    assert "剩余 0 天" in got and "催办" not in got
+    assert "今日到期" in got and "催办" not in got
 
     # Overdue from 17:30: chased at 09:00 on each working day.
     await box.advance_to(local(2026, 12, 2, 8, 59))
@@ -146,7 +146,7 @@ async def test_no_chasing_on_a_holiday_and_working_days_counted_after_it(
     await box.advance_to(local(2026, 9, 29, 9, 5))
     assert "剩余 1 天" in inbox.new(STAFF)
     await box.advance_to(local(2026, 9, 30, 9, 5))
-    assert "剩余 0 天" in inbox.new(STAFF)
+    assert "今日到期" in inbox.new(STAFF)
 
     for day in range(1, 8):  # the whole holiday, morning and afternoon
         await box.advance_to(local(2026, 10, day, 9, 5))

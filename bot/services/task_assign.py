@@ -355,6 +355,7 @@ class TaskAssignService:
                 raise Conflict("task_assign.not_objected",
                                status=ref(f"task.status.{task.status}"))
             task.status, task.updated_at = ASSIGNED, now
+            await self.tasks.schedule_reminders(s, task)  # back with the owner
             s.add(TaskEvent(task_id=task.id, author_id=actor.id, kind="insist", created_at=now))
             audit.record(s, at=now, actor_id=actor.id, action="task.insist", entity="task",
                          entity_id=task.id, before={"status": OBJECTED},
@@ -378,6 +379,7 @@ class TaskAssignService:
             new_owner = await self.tasks.resolve_owner(s, owner)
             if new_owner.id == task.owner_id:
                 raise InvalidInput("task_assign.same_owner", name=new_owner.name)
+            self.tasks.refuse_self_assignment(new_owner.id, task.assigner_id, task.created_by_id)
             old_owner_id, old_name, old_status = task.owner_id, task.owner.name, task.status
             before = {"owner_id": old_owner_id, "owner": old_name, "status": old_status}
             # The new owner is no longer a co-owner of the same task.

@@ -765,6 +765,7 @@ class ProgressService:
             await self._check_decision(s, actor, task, card_message_id)
             before = {"status": task.status}
             task.status, task.submitted_at, task.updated_at = ACCEPTED, None, now
+            await self.tasks.schedule_reminders(s, task)  # back in the owner's hands
             s.add(TaskEvent(task_id=task.id, author_id=actor.id, kind="return", text=why,
                             created_at=now))
             audit.record(s, at=now, actor_id=actor.id, action="task.return", entity="task",

@@ -289,6 +289,10 @@ class SupervisionService:
         if not self.calendar.is_workday(today):
             return
         cfg = self.config.tasks
+        if now >= self._at(today, cfg.workday_end):
+            # Back up after office hours (the bot was down this morning): nobody is chased
+            # at night; tomorrow's sweep takes over.
+            return
         chase_at = max(self._at(today, cfg.chase_at), now)
         horizon = max(self._at(today, cfg.workday_end), chase_at)
         async with self.db.transaction() as s:

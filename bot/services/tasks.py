@@ -146,9 +146,19 @@ class TaskService:
 
     def require_assigner(self, actor: Actor, task: Task) -> None:
         """Decisions on a task (confirm, return, extend, reassign, cancel) are the assigner's,
-        or an admin's; a clerk who entered it on the leader's behalf may act for them too."""
+        or an admin's; a clerk who entered it on the leader's behalf may act for them too.
+        Nobody decides on their own work."""
         if not (actor.is_admin or actor.id in (task.assigner_id, task.created_by_id)):
             raise PermissionDenied("task.not_assigner")
+        if actor.id == task.owner_id:
+            raise PermissionDenied("task.own_decision")
+
+    @staticmethod
+    def refuse_self_assignment(owner_id: int, assigner_id: int, creator_id: int) -> None:
+        """The one who decides on a task (the assigner, or the clerk entering it) cannot
+        also own it: nobody would confirm their work but themselves."""
+        if owner_id in (assigner_id, creator_id):
+            raise InvalidInput("task.self_assign")
 
     def require_owner(self, actor: Actor, task: Task, co_owner_ids: set[int]) -> None:
         if actor.id != task.owner_id and actor.id not in co_owner_ids:
@@ -212,11 +222,12 @@ class TaskService:
                 leader = await resolve_person(s, assigner, leader=True)
                 if Role.LEADER.value not in {r.role for r in leader.roles}:
                     raise InvalidInput("duty.not_a_leader", name=leader.name)
-            elif actor.has(Role.LEADER) or actor.is_admin:
+            elif actor.has(Role.LEADER):
                 leader = await s.get(Staff, actor.id)  # type: ignore[assignment]
                 assert leader is not None
             else:
-                raise InvalidInput("task.need_assigner")  # a clerk names the leader
+                raise InvalidInput("task.need_assigner")  # a clerk (or admin) names the leader
+            self.refuse_self_assignment(owner_row.id, leader.id, actor.id)
             co: list[Staff] = []
             for word in [w for w in re.split(r"[,，、;；\s]+", co_owners.strip()) if w]:
                 person = await resolve_person(s, word)
@@ -311,6 +322,7 @@ class TaskService:
                 raise InvalidInput(f"task.already_{task.status}")
             before = {"status": task.status}
             task.status, task.accepted_at, task.updated_at = ACCEPTED, now, now
+            await self.schedule_reminders(s, task)  # with the owner's work buttons now
             s.add(TaskEvent(task_id=task.id, author_id=actor.id, kind="accept", created_at=now))
             audit.record(s, at=now, actor_id=actor.id, action="task.accept", entity="task",
                          entity_id=task.id, before=before, after={"status": ACCEPTED})
@@ -372,14 +384,19 @@ class TaskService:
             if now < when < task.deadline:
                 await outbox.schedule(
                     s, key=f"task:{task.id}:due:{rev}:{label}:{task.owner_id}",
-                    recipient_id=task.owner_id, template="task.remind_due", due_at=when,
+                    recipient_id=task.owner_id, due_at=when,
+                    template="task.remind_due" if days else "task.remind_due_today",
                     now=now, params=self.params(task) | {"days": days},
-                    urgent=task.priority == URGENT, buttons=owner_buttons(task.id))
+                    urgent=task.priority == URGENT,
+                    buttons=self.card_buttons(task) if task.status == ASSIGNED
+                    else owner_buttons(task.id))
 
     async def stop_chasing(self, s: AsyncSession, task: Task) -> None:
-        """The ball is in the assigner's court (an objection, a submission): chases and
-        escalations already planned for today are not sent."""
-        for prefix in (f"task:{task.id}:chase:", f"task:{task.id}:escalate:"):
+        """The ball is in the assigner's court (an objection, a submission): reminders, and
+        chases and escalations already planned for today, are not sent. When the task comes
+        back to the owner, schedule_reminders plans the reminders again."""
+        for prefix in (f"task:{task.id}:due:", f"task:{task.id}:chase:",
+                       f"task:{task.id}:escalate:"):
             await outbox.cancel_prefix(s, prefix)
 
     async def cancel_reminders(self, s: AsyncSession, task: Task) -> None:
