@@ -50,3 +50,15 @@ async def test_a_submitted_task_gets_no_reminders_until_returned(office: Service
     assert "pending" not in (await outbox_rows(office, f"task:{task.id}:due:")).values()
     await office.task_progress.return_task(await actor(office, "王建国"), task.id, "缺少台账")
     assert "pending" in (await outbox_rows(office, f"task:{task.id}:due:")).values()
+
+
+async def test_an_extension_overtaken_by_events_lapses(office: Services) -> None:
+    task = await make_task(office, owner="张伟", deadline="12月5日", accept=True)
+    zhang, wang = await actor(office, "张伟"), await actor(office, "王建国")
+    tenth = office.tasks.parse_deadline("12月10日")
+    asked = await office.task_progress.request_extension(zhang, task.id, tenth, "材料未齐")
+    await office.task_assign.change(wang, task.id, deadline="12月20日")
+    decided = await office.task_progress.approve_extension(wang, asked.id)
+    assert decided.extension.status == "expired"
+    after = await office.tasks.get(wang, task.id)
+    assert after.deadline.astimezone(office.config.tz).day == 20  # not moved back to the 10th

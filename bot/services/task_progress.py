@@ -419,6 +419,10 @@ class ProgressService:
             await self._check_extend(s, actor, task, self.clock.now())
             return await self.tasks.view_of(s, task)
 
+    @staticmethod
+    def _outdated(ext: TaskExtension, task: Task) -> bool:
+        return ext.requester_id != task.owner_id or ext.old_deadline != task.deadline
+
     async def _check_extend(self, s: AsyncSession, actor: Actor, task: Task,
                             now: datetime) -> None:
         self._require_main_owner(actor, task)
@@ -427,8 +431,9 @@ class ProgressService:
             TaskExtension.task_id == task.id, TaskExtension.status == PENDING))
         if waiting is None:
             return
-        if waiting.new_deadline <= now:
-            # Never decided in time: it can only lapse, and must not block a new request.
+        if waiting.new_deadline <= now or self._outdated(waiting, task):
+            # Never decided in time, or asked by a former owner or against a deadline that
+            # has changed since: it can only lapse, and must not block a new request.
             await self._expire(s, waiting, task, now, tell=False)
             return
         raise Conflict("task_progress.ext_pending", id=task.id,
@@ -549,8 +554,9 @@ class ProgressService:
             ext = await self._ext(s, ext_id, lock=True)
             task = await self._task(s, ext.task_id, lock=True)
             await self._decidable(s, actor, ext, task)
-            if status == APPROVED and ext.new_deadline <= now:
-                # Decided too late: the asked-for day has passed, so it can only lapse.
+            if status == APPROVED and (ext.new_deadline <= now or self._outdated(ext, task)):
+                # Decided too late (the asked-for day has passed), or the task changed hands
+                # or deadline since it was asked: approving would undo that, so it lapses.
                 await self._expire(s, ext, task, now, tell=True, actor=actor)
                 return ExtensionOutcome(await self._ext_view(s, ext, task),
                                         await self._cards(s, f"taskp:{task.id}:ext:{ext.id}:"))
