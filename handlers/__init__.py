@@ -23,6 +23,7 @@ from handlers import (
     meetings_rsvp,
     people,
     tasks_assign,
+    tasks_files,
     tasks_progress,
     tasks_supervision,
 )
@@ -44,6 +45,7 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     meetings_rsvp.register(app)
     tasks_progress.register(app)
     tasks_assign.register(app)
+    tasks_files.register(app)
     duty_signin.register(app)
     duty_swaps.register(app)
     duty_sheets.register(app)

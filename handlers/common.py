@@ -94,6 +94,21 @@ def ask(context: BotContext, key: str, value: object) -> None:
     context.user_data[key] = value
 
 
+class Asking(filters.MessageFilter):
+    """True while the sender's open question (OPEN_QUESTION) is of this kind: "kind:..."."""
+
+    def __init__(self, app: Any, kind: str) -> None:
+        super().__init__(name=f"asking-{kind}")
+        self.app = app
+        self.kind = kind
+
+    def filter(self, message: Message) -> bool:
+        if message.from_user is None:
+            return False
+        value = (self.app.user_data.get(message.from_user.id) or {}).get(OPEN_QUESTION)
+        return isinstance(value, str) and value.startswith(f"{self.kind}:")
+
+
 def entry_point(handler: Handler) -> Handler:
     """A conversation's entry point that is refused (a DomainError) answers the person and
     ends there: returning None would leave PTB's timeout armed for a conversation that never

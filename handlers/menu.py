@@ -49,6 +49,7 @@ COMMANDS: list[CommandEntry] = [
     CommandEntry("task_deadline", "cmd.task_deadline"),
     CommandEntry("task_cancel", "cmd.task_cancel"),
     CommandEntry("decision_task", "cmd.decision_task"),
+    CommandEntry("task_file", "cmd.task_file"),
     CommandEntry("progress", "cmd.progress"),
     CommandEntry("extend", "cmd.extend"),
     CommandEntry("done", "cmd.done"),

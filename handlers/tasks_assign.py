@@ -418,6 +418,9 @@ async def show_task(update: Update, context: BotContext, task_id: int) -> None:
                                                             view.created_by_id)):
         buttons.append(_decision_buttons(context, view.id))
     buttons += await task_detail_buttons(context.services, context.me, task_id, context.lang)
+    if view.attachment:
+        lines.append(str(context.t("task.attached_line", file=view.attachment)))
+        buttons.append([(str(context.t("btn.task_file")), f"taskfile:get:{view.id}")])
     await reply(update, context, "\n".join(lines), inline_keyboard(buttons))
 
 

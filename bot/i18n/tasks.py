@@ -44,6 +44,13 @@ ZH: dict[str, str] = {
     "task.remind_due": "⏰ 交办事项 #{id}「{title}」办结时限：{deadline}（剩余 {days} 天），当前进度 {progress}%。",
     "task.remind_due_today": "⏰ 交办事项 #{id}「{title}」今日到期（{deadline}），当前进度 {progress}%。",
     "btn.task_accept": "接收",
+    "btn.task_file": "📎 查看附件",
+    "task.attached_notice": "📎 交办事项 #{id}「{title}」已附文件：{file}。",
+    "task.file_usage": "用法：/task_file 事项编号，然后发送文件或图片。",
+    "task.file_ask": "请发送事项 #{id}「{title}」的附件（文件或图片）。发送 /cancel 取消。",
+    "task.file_done": "✅ 已为事项 #{id} 附上：{file}，并通知责任人 {owner}。",
+    "task.file_none": "该事项没有附件。",
+    "task.attached_line": "附件：{file}",
     "btn.task_object": "有异议",
     "menu.tasks": "📌 事项",
     "cmd.task": "（领导、办公室）交办事项；/task 编号 查看",
@@ -52,6 +59,7 @@ ZH: dict[str, str] = {
     "cmd.task_deadline": "（交办人）调整时限：编号 新时限",
     "cmd.task_cancel": "（交办人）撤销事项：编号 原因",
     "cmd.decision_task": "会议决定事项转为督办事项：决定编号",
+    "cmd.task_file": "（交办人）为事项附上文件：编号",
 }
 
 EN: dict[str, str] = {
@@ -94,6 +102,13 @@ EN: dict[str, str] = {
     "task.remind_due": "⏰ Task #{id} “{title}” is due {deadline} ({days} day(s) left); progress {progress}%.",
     "task.remind_due_today": "⏰ Task #{id} “{title}” is due today ({deadline}); progress {progress}%.",
     "btn.task_accept": "Accept",
+    "btn.task_file": "📎 Attachment",
+    "task.attached_notice": "📎 Task #{id} “{title}” now has a file attached: {file}.",
+    "task.file_usage": "Usage: /task_file TASK_ID, then send the file or photo.",
+    "task.file_ask": "Send the file or photo for task #{id} “{title}”. /cancel to stop.",
+    "task.file_done": "✅ Attached to task #{id}: {file}; {owner} has been told.",
+    "task.file_none": "That task has no attachment.",
+    "task.attached_line": "Attachment: {file}",
     "btn.task_object": "Object",
     "menu.tasks": "📌 Tasks",
     "cmd.task": "(leaders, clerks) Hand down a task; /task ID shows one",
@@ -102,4 +117,5 @@ EN: dict[str, str] = {
     "cmd.task_deadline": "(assigner) Change a deadline: ID time",
     "cmd.task_cancel": "(assigner) Cancel a task: ID reason",
     "cmd.decision_task": "Turn a meeting decision into a supervised task: decision ID",
+    "cmd.task_file": "(assigner) Attach a file to a task: ID",
 }

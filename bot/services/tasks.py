@@ -103,6 +103,7 @@ class TaskView:
     accepted_at: datetime | None = None
     submitted_at: datetime | None = None
     closed_at: datetime | None = None
+    attachment: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -298,7 +299,8 @@ class TaskService:
             created_by_id=task.created_by_id, co_owners=[PersonRef(c.id, c.name) for c in co],
             meeting_id=task.meeting_id, decision_id=task.decision_id,
             created_at=task.created_at, accepted_at=task.accepted_at,
-            submitted_at=task.submitted_at, closed_at=task.closed_at)
+            submitted_at=task.submitted_at, closed_at=task.closed_at,
+            attachment=task.attachment_name)
 
     async def get(self, actor: Actor, task_id: int) -> TaskView:
         """The people on the task, leaders, clerks and admins may read it."""
@@ -328,6 +330,43 @@ class TaskService:
                          entity_id=task.id, before=before, after={"status": ACCEPTED})
             await self.tell(s, task, "task.accepted_notice", [task.assigner_id], now)
             return await self.view_of(s, task)
+
+    # --- attachment ----------------------------------------------------------------------------
+
+    async def attach(self, actor: Actor, task_id: int, file_id: str, file_name: str) -> TaskView:
+        """The assigner adds the document the task is about (a 上级来文, a plan to follow);
+        the owner is told with a button to fetch it."""
+        now = self.clock.now()
+        async with self.db.transaction() as s:
+            task = await self.load(s, task_id)
+            self.require_assigner(actor, task)
+            if task.status not in OPEN:
+                raise InvalidInput(f"task.already_{task.status}")
+            before = {"attachment": task.attachment_name}
+            task.attachment_file_id, task.attachment_name = file_id, file_name[:200]
+            task.updated_at = now
+            s.add(TaskEvent(task_id=task.id, author_id=actor.id, kind="attach", text=file_name,
+                            file_id=file_id, file_name=file_name[:200], created_at=now))
+            audit.record(s, at=now, actor_id=actor.id, action="task.attach", entity="task",
+                         entity_id=task.id, before=before, after={"attachment": file_name})
+            prefix = f"tasknote:{task.id}:"
+            number = len(await outbox.rows_with_prefix(s, prefix))
+            await outbox.schedule(
+                s, key=f"{prefix}{number}:task.attached_notice:{task.owner_id}",
+                recipient_id=task.owner_id, template="task.attached_notice", due_at=now,
+                now=now, params=self.params(task) | {"file": file_name},
+                buttons=[[{"key": "btn.task_file", "data": f"taskfile:get:{task.id}"}]],
+                urgent=task.priority == URGENT)
+            return await self.view_of(s, task)
+
+    async def attachment(self, actor: Actor, task_id: int) -> tuple[str, str] | None:
+        """The task's document for whoever may read the task, or None."""
+        await self.get(actor, task_id)  # checks who is asking
+        async with self.db.transaction() as s:
+            task = await self.load(s, task_id)
+            if task.attachment_file_id is None:
+                return None
+            return task.attachment_file_id, task.attachment_name or "file"
 
     # --- notifications -----------------------------------------------------------------------
 
