@@ -62,3 +62,12 @@ async def test_an_extension_overtaken_by_events_lapses(office: Services) -> None
     assert decided.extension.status == "expired"
     after = await office.tasks.get(wang, task.id)
     assert after.deadline.astimezone(office.config.tz).day == 20  # not moved back to the 10th
+
+
+async def test_an_urgent_task_given_after_the_morning_sweep_is_chased_today(
+        office: Services) -> None:
+    # Friday 10:00; the 08:30 sweep has been. Due 10:30: four working hours later is 14:30.
+    task = await make_task(office, owner="张伟", deadline="今天上午10点半", priority="紧急",
+                           accept=True)
+    rows = await outbox_rows(office, f"task:{task.id}:chase:")
+    assert rows == {f"task:{task.id}:chase:2026-11-27T1430": "pending"}

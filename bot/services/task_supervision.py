@@ -252,6 +252,8 @@ class SupervisionService:
         self.config = config
         self.clock = clock
         self.tasks = tasks
+        # A task created or changed after this morning's sweep gets today's chases too.
+        tasks.on_plan.append(self.plan_today)
         self._calendar: HolidayCalendar | None = None
         self._duty: DutyService | None = None
         self._meetings: MeetingService | None = None
@@ -293,20 +295,39 @@ class SupervisionService:
             # Back up after office hours (the bot was down this morning): nobody is chased
             # at night; tomorrow's sweep takes over.
             return
-        chase_at = max(self._at(today, cfg.chase_at), now)
-        horizon = max(self._at(today, cfg.workday_end), chase_at)
+        horizon = max(self._at(today, cfg.workday_end), self._at(today, cfg.chase_at), now)
         async with self.db.transaction() as s:
             rows = list(await s.scalars(select(Task).where(
                 Task.status.in_(CHASED), Task.deadline < horizon).order_by(Task.id)))
             for task in rows:
-                if task.priority == URGENT:
-                    await self._urgent_chases(s, task, today, now)
-                elif task.deadline < chase_at:
-                    await self._chase(s, task, f"task:{task.id}:chase:{today}",
-                                      "task_sup.chase", chase_at, now, today)
-                if task.deadline < chase_at and self.overdue_workdays(task, today) \
-                        >= cfg.escalate_after_workdays:
-                    await self._escalate(s, task, today, chase_at, now)
+                await self._plan_task(s, task, today, now)
+
+    async def _plan_task(self, s: AsyncSession, task: Task, today: date,
+                         now: datetime) -> None:
+        """One task's chases and escalation for today (keys per day: planning twice adds
+        nothing)."""
+        cfg = self.config.tasks
+        chase_at = max(self._at(today, cfg.chase_at), now)
+        if task.priority == URGENT:
+            await self._urgent_chases(s, task, today, now)
+        elif task.deadline < chase_at:
+            await self._chase(s, task, f"task:{task.id}:chase:{today}",
+                              "task_sup.chase", chase_at, now, today)
+        if task.deadline < chase_at and self.overdue_workdays(task, today) \
+                >= cfg.escalate_after_workdays:
+            await self._escalate(s, task, today, chase_at, now)
+
+    async def plan_today(self, s: AsyncSession, task: Task, now: datetime) -> None:
+        """Called when a task is created or changes (new deadline, owner, back in the owner's
+        hands): if this morning's sweep has already run, plan what is still due today."""
+        cfg = self.config.tasks
+        today = now.astimezone(self.config.tz).date()
+        swept = self._at(today, min(cfg.chase_at, cfg.workday_start))
+        if (task.status not in CHASED or not self.calendar.is_workday(today)
+                or not swept <= now < self._at(today, cfg.workday_end)):
+            return
+        if task.deadline < max(self._at(today, cfg.workday_end), now):
+            await self._plan_task(s, task, today, now)
 
     def overdue_workdays(self, task: Task, today: date) -> int:
         local = task.deadline.astimezone(self.config.tz)

@@ -129,6 +129,8 @@ class TaskService:
         # What other task services settle when a task closes (a pending extension lapses),
         # within the closing transaction.
         self.on_close: list[Closer] = []
+        # What supervision plans when a task's reminders are (re)planned: today's chases.
+        self.on_plan: list[Callable[[AsyncSession, Task, datetime], Awaitable[None]]] = []
 
     async def closed(self, s: AsyncSession, task: Task, now: datetime,
                      actor: Actor | None) -> None:
@@ -429,6 +431,8 @@ class TaskService:
                     urgent=task.priority == URGENT,
                     buttons=self.card_buttons(task) if task.status == ASSIGNED
                     else owner_buttons(task.id))
+        for hook in self.on_plan:
+            await hook(s, task, now)
 
     async def stop_chasing(self, s: AsyncSession, task: Task) -> None:
         """The ball is in the assigner's court (an objection, a submission): reminders, and
