@@ -512,8 +512,12 @@ class TaskAssignService:
 
     async def _outcome(self, s: AsyncSession, task: Task, actor: Actor, action: str,
                        now: datetime, before: dict[str, Any]) -> Outcome:
+        # Only a decision on an open objection settles its cards; a later change must not
+        # rewrite a card that was settled before.
+        cards = await self._objection_cards(s, task.id) \
+            if before.get("status") == OBJECTED else []
         return Outcome(task=await self.tasks.view_of(s, task), action=action, by=actor.name,
-                       at=now, cards=await self._objection_cards(s, task.id), before=before)
+                       at=now, cards=cards, before=before)
 
     async def _objection_cards(self, s: AsyncSession, task_id: int) -> list[CardRef]:
         """The latest objection's cards: sent ones to close, pending ones no longer needed."""
