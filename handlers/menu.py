@@ -35,6 +35,7 @@ COMMANDS: list[CommandEntry] = [
     CommandEntry("invite", "cmd.invite"),
     CommandEntry("people", "cmd.people"),
     CommandEntry("deactivate", "cmd.deactivate"),
+    CommandEntry("dept_head", "cmd.dept_head"),
     CommandEntry("holiday", "cmd.holiday"),
     CommandEntry("holidays", "cmd.holidays"),
     CommandEntry("duty", "cmd.duty"),

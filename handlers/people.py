@@ -163,10 +163,23 @@ async def staff_sheet_decision(update: Update, context: BotContext) -> None:
     )
 
 
+@domain_errors
+async def dept_head(update: Update, context: BotContext) -> None:
+    context.me.require(Role.ADMIN)
+    parts = command_args(update).split()
+    if len(parts) != 2:
+        raise InvalidInput("people.dept_head_usage")
+    department, head = await context.services.people.set_department_head(
+        context.me, parts[0], parts[1])
+    await reply(update, context, context.t("people.dept_head_set", department=department,
+                                           name=head))
+
+
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(command("invite", invite))
     app.add_handler(command("people", people))
     app.add_handler(command("deactivate", deactivate))
+    app.add_handler(command("dept_head", dept_head))
     app.add_handler(CallbackQueryHandler(people_page, pattern=r"^people:page:\d+$"))
     app.add_handler(CallbackQueryHandler(staff_sheet_decision,
                                          pattern=r"^import:staff:(ok|no):\d+$"))

@@ -96,6 +96,7 @@ MESSAGES: dict[str, str] = {
         "Send the staff sheet (姓名, 部门, 职务, 电话, 角色) as .xlsx — register everyone, "
         "get the sheet back with links\n"
         "/people list of people\n/deactivate name — cut a person's access at once\n"
+        "/dept_head department name — set a department's head\n"
         "/holiday holidays and make-up workdays\n/whoami my registration  /lang language"
     ),
     "people.invite_usage": (
@@ -112,6 +113,10 @@ MESSAGES: dict[str, str] = {
     "people.already_registered": "{name} is already registered.",
     "people.no_self_deactivate": "You cannot deactivate your own account.",
     "people.config_admin": "{name} is an admin in the config file; remove them from “admins” there first.",
+    "people.unknown_department": "No department named “{name}”.",
+    "people.dept_head_usage": "Usage: /dept_head DEPARTMENT NAME (tasks given to a department go to its head, and overdue ones are escalated to them)",
+    "people.dept_head_set": "{name} is now the head of {department}.",
+    "cmd.dept_head": "(admin) Set a department's head",
     "people.deactivate_usage": "Usage: /deactivate name",
     "people.deactivated": "{name} is deactivated and has lost access.",
     "people.list_head": "<b>People</b> ({total} in all, page {page}/{pages})",

@@ -90,6 +90,7 @@ MESSAGES: dict[str, str] = {
         "/invite 姓名 | 部门 | 职务 | 电话 | 角色 —— 登记人员并生成注册链接\n"
         "发送花名册 Excel（姓名、部门、职务、电话、角色）—— 批量登记，返回含注册链接的表格\n"
         "/people 人员名单\n/deactivate 姓名 —— 停用人员，立即生效\n"
+        "/dept_head 部门 姓名 —— 设置部门负责人\n"
         "/holiday 节假日与调休设置\n/whoami 我的信息　/lang 切换语言"
     ),
     # 人员管理
@@ -107,6 +108,10 @@ MESSAGES: dict[str, str] = {
     "people.already_registered": "{name} 已注册，无需再次邀请。",
     "people.no_self_deactivate": "不能停用自己的账号。",
     "people.config_admin": "{name} 是配置文件中的管理员，请先从配置文件的 admins 中移除。",
+    "people.unknown_department": "未找到部门“{name}”。",
+    "people.dept_head_usage": "用法：/dept_head 部门 姓名（交办给部门的事项由负责人承办，逾期督办也报负责人）",
+    "people.dept_head_set": "已设置 {department} 负责人：{name}。",
+    "cmd.dept_head": "（管理员）设置部门负责人",
     "people.deactivate_usage": "用法：/deactivate 姓名",
     "people.deactivated": "已停用 {name}，其账号即刻失去使用权限。",
     "people.list_head": "<b>人员名单</b>（共 {total} 人，第 {page}/{pages} 页）",

@@ -427,6 +427,24 @@ class PeopleService:
                          after=_snapshot(staff))
             return _view(staff)
 
+    async def set_department_head(self, actor: Actor, department: str,
+                                  name: str) -> tuple[str, str]:
+        """The department's head (负责人): tasks given to the department go to them, and
+        overdue tasks of its people are escalated to them."""
+        actor.require(Role.ADMIN)
+        now = self.clock.now()
+        async with self.db.transaction() as s:
+            dept = await s.scalar(select(Department).where(Department.name == department.strip()))
+            if dept is None:
+                raise NotFound("people.unknown_department", name=department.strip())
+            head = await resolve_person(s, name)
+            before = {"head_id": dept.head_id}
+            dept.head_id = head.id
+            audit.record(s, at=now, actor_id=actor.id, action="department.head",
+                         entity="department", entity_id=dept.id, before=before,
+                         after={"head_id": head.id})
+            return dept.name, head.name
+
     async def set_language(self, actor: Actor, code: str) -> str:
         lang = normalize_language(code, default="")
         if not lang:
