@@ -11,6 +11,7 @@ from sqlalchemy import select
 from bot.clock import Clock
 from bot.config import Config
 from bot.services import outbox
+from bot.services.approvals import ApprovalService
 from bot.services.calendar import HolidayCalendar
 from bot.services.dispatcher import Dispatcher, DispatchReport
 from bot.services.duty import DutyService
@@ -59,6 +60,8 @@ class Services:
         self.meeting_changes = MeetingChangeService(db, config, clock, self.meetings)
         self.minutes = MinutesService(db, config, clock, self.meetings)
         self.tasks = TaskService(db, config, clock)
+        # The approvals engine (issue 6): seal requests will route through it.
+        self.approvals = ApprovalService(db, config, clock)
         self.task_assign = TaskAssignService(db, config, clock, self.tasks)
         self.task_progress = ProgressService(db, config, clock, self.tasks)
         self.supervision = SupervisionService(db, config, clock, self.tasks)

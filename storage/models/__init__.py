@@ -4,6 +4,12 @@ Everything is re-exported here, so `from storage.models import Staff` works wher
 lives, and Alembic sees every table through Base.metadata.
 """
 
+from storage.models.approvals import (
+    ApprovalDecision,
+    ApprovalRequest,
+    ApprovalStep,
+    ApprovalStepApprover,
+)
 from storage.models.base import NAMING, Base
 from storage.models.duty import DutyLogEntry, Shift, SwapRequest
 from storage.models.meetings import (
@@ -27,6 +33,10 @@ from storage.models.tasks import Task, TaskCoOwner, TaskEvent, TaskExtension
 
 __all__ = [
     "NAMING",
+    "ApprovalDecision",
+    "ApprovalRequest",
+    "ApprovalStep",
+    "ApprovalStepApprover",
     "AuditEntry",
     "Base",
     "ChecklistItem",
