@@ -95,7 +95,8 @@ def ask(context: BotContext, key: str, value: object) -> None:
 
 
 class Asking(filters.MessageFilter):
-    """True while the sender's open question (OPEN_QUESTION) is of this kind: "kind:..."."""
+    """True while the sender's open question (OPEN_QUESTION) is of this kind: "kind" or
+    "kind:<id>:<card>"."""
 
     def __init__(self, app: Any, kind: str) -> None:
         super().__init__(name=f"asking-{kind}")
@@ -106,7 +107,8 @@ class Asking(filters.MessageFilter):
         if message.from_user is None:
             return False
         value = (self.app.user_data.get(message.from_user.id) or {}).get(OPEN_QUESTION)
-        return isinstance(value, str) and value.startswith(f"{self.kind}:")
+        return isinstance(value, str) and (value == self.kind
+                                           or value.startswith(f"{self.kind}:"))
 
 
 def entry_point(handler: Handler) -> Handler:

@@ -53,6 +53,7 @@ from handlers import account
 from handlers.common import (
     FRESH,
     OPEN_QUESTION,
+    Asking,
     Handler,
     ask,
     callback_id,
@@ -102,20 +103,7 @@ def _asking(context: BotContext, kind: str) -> tuple[int, int | None] | None:
     return int(parts[1]), int(parts[2]) or None
 
 
-class _Asking(filters.MessageFilter):
-    """True while the sender's open question is of this kind (see the module docstring)."""
-
-    def __init__(self, app: Application, kind: str) -> None:  # type: ignore[type-arg]
-        super().__init__(name=f"asking-{kind}")
-        self.app = app
-        self.kind = kind
-
-    def filter(self, message: Message) -> bool:
-        if message.from_user is None:
-            return False
-        data = self.app.user_data.get(message.from_user.id) or {}
-        value = data.get(ASKING)
-        return isinstance(value, str) and value.startswith(f"{self.kind}:")
+_Asking = Asking
 
 
 class _MenuLabel(filters.MessageFilter):

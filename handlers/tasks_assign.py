@@ -26,7 +26,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -55,6 +55,7 @@ from handlers import account
 from handlers.common import (
     FRESH,
     OPEN_QUESTION,
+    Asking,
     Handler,
     ask,
     callback_id,
@@ -125,20 +126,7 @@ def _forget(context: BotContext) -> None:
         context.user_data.pop(STEP, None)
 
 
-class _Asking(filters.MessageFilter):
-    """True while the sender's open question is of this kind (see the module docstring)."""
-
-    def __init__(self, app: Application, kind: str) -> None:  # type: ignore[type-arg]
-        super().__init__(name=f"task-asking-{kind}")
-        self.app = app
-        self.kind = kind
-
-    def filter(self, message: Message) -> bool:
-        if message.from_user is None:
-            return False
-        value = (self.app.user_data.get(message.from_user.id) or {}).get(ASKING)
-        return isinstance(value, str) and (value == self.kind
-                                           or value.startswith(f"{self.kind}:"))
+_Asking = Asking
 
 
 def _params(context: BotContext, view: TaskView) -> dict[str, Any]:
