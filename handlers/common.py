@@ -94,6 +94,18 @@ def ask(context: BotContext, key: str, value: object) -> None:
     context.user_data[key] = value
 
 
+def open_question(context: BotContext, kind: str) -> tuple[int, int | None] | None:
+    """The subject id (and the pressed card's message id) of the open question asked as
+    "kind:<id>:<card>", if that is the open one."""
+    value = (context.user_data or {}).get(OPEN_QUESTION)
+    if not isinstance(value, str):
+        return None
+    parts = value.split(":")
+    if len(parts) != 3 or parts[0] != kind:
+        return None
+    return int(parts[1]), int(parts[2]) or None
+
+
 class Asking(filters.MessageFilter):
     """True while the sender's open question (OPEN_QUESTION) is of this kind: "kind" or
     "kind:<id>:<card>"."""

@@ -61,6 +61,7 @@ from handlers.common import (
     command_args,
     conversation_fallbacks,
     domain_errors,
+    open_question,
     pressed_message,
     reply,
 )
@@ -83,24 +84,12 @@ MAX_LISTED = 10
 ID_ARG = re.compile(r"^\s*(?:#|No\.?\s*|编号\s*)?(\d{1,9})\s*$", re.IGNORECASE)
 
 
-
-
-
-
 def _user_data(context: BotContext) -> dict[Any, Any]:
     assert context.user_data is not None
     return context.user_data
 
 
-def _asking(context: BotContext, kind: str) -> tuple[int, int | None] | None:
-    """The meeting (and pressed card) of the open question, if it is of this kind."""
-    value = _user_data(context).get(ASKING)
-    if not isinstance(value, str):
-        return None
-    parts = value.split(":")
-    if len(parts) != 3 or parts[0] != kind:
-        return None
-    return int(parts[1]), int(parts[2]) or None
+_asking = open_question
 
 
 _Asking = Asking

@@ -64,6 +64,7 @@ from handlers.common import (
     conversation_fallbacks,
     domain_errors,
     entry_point,
+    open_question,
     pressed_message,
     reply,
     timeout_actor,
@@ -105,19 +106,7 @@ def _user_data(context: BotContext) -> dict[Any, Any]:
     return context.user_data
 
 
-
-
-
-
-def _asking(context: BotContext, kind: str) -> tuple[int, int | None] | None:
-    """The task (and the pressed card) of the open question, if it is of this kind."""
-    value = _user_data(context).get(ASKING)
-    if not isinstance(value, str):
-        return None
-    parts = value.split(":")
-    if len(parts) != 3 or parts[0] != kind:
-        return None
-    return int(parts[1]), int(parts[2]) or None
+_asking = open_question
 
 
 def _forget(context: BotContext) -> None:
