@@ -395,6 +395,11 @@ async def test_weekly_report_on_its_weekday_or_the_first_working_day_after(
     assert await outbox_rows(services, "task-report:2026w41:") == {}
     await sup.weekly_report(date(2026, 10, 8), local(2026, 10, 8, 8, 30))
     assert len(await outbox_rows(services, "task-report:2026w41:")) == 3
+    await sup.weekly_report(date(2026, 10, 9), local(2026, 10, 9, 8, 30))
+    assert len(await outbox_rows(services, "task-report:2026w41:")) == 3
+    # The bot was down all Monday 12-07: the report goes on Tuesday instead of not at all.
+    await sup.weekly_report(date(2026, 12, 8), local(2026, 12, 8, 8, 30))
+    assert len(await outbox_rows(services, "task-report:2026w50:")) == 3
 
 
 # --- the digest --------------------------------------------------------------------------------

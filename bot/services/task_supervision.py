@@ -246,6 +246,10 @@ class _Digest:
     body: list[object] = field(default_factory=list)
 
 
+# A weekly report that could not go on its day is still sent within this many working days.
+CATCH_UP_WORKDAYS = 2
+
+
 class SupervisionService:
     def __init__(self, db: Database, config: Config, clock: Clock, tasks: TaskService) -> None:
         self.db = db
@@ -657,14 +661,16 @@ class SupervisionService:
         return content, str(t(lang, "task_sup.xlsx_filename", day=today.isoformat()))
 
     async def weekly_report(self, today: date, now: datetime) -> None:
-        """The 督查通报 to every leader on the report weekday, or on the first working day
-        after it that week when the weekday is a day off (a Monday in a holiday)."""
+        """The 督查通报 to every leader on the report weekday, or when it could not go then
+        (a Monday in a holiday, the bot down) on one of the next two working days of that
+        week; later in the week the next report is nearer. Once a week."""
         target = today - timedelta(days=today.weekday() - self.config.tasks.report_weekday)
         if today < target or not self.calendar.is_workday(today):
             return
-        if any(self.calendar.is_workday(target + timedelta(days=n))
-               for n in range((today - target).days)):
-            return  # the week's report day was a working day: it went (or was missed) then
+        missed_days = sum(self.calendar.is_workday(target + timedelta(days=n))
+                          for n in range((today - target).days))
+        if missed_days >= CATCH_UP_WORKDAYS:
+            return
         week = today.isocalendar()
         prefix = f"task-report:{week.year}w{week.week:02d}:"
         async with self.db.transaction() as s:
