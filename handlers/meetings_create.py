@@ -132,7 +132,9 @@ def _card_text(context: BotContext, draft: MeetingDraft,
 
 
 def _counts(view: MeetingView) -> dict[str, int]:
-    answers = [i.response for i in view.invitees]
+    """Seats, not rows: a delegate stands in the seat of the one who sent them, which is
+    already counted as delegated."""
+    answers = [i.response for i in view.invitees if not i.delegated_from]
     return {"attend": answers.count(ATTEND), "leave": answers.count(LEAVE),
             "delegate": answers.count(DELEGATE), "none": answers.count(NONE)}
 

@@ -75,3 +75,12 @@ async def test_the_newest_question_gets_the_answer(sandbox: Sandbox) -> None:
     await sandbox.press(STAFF, "请假", notice["message_id"])
     await sandbox.send(STAFF, "/cancel")
     assert "未能识别" in texts(await sandbox.send(STAFF, "家中有事"))
+
+
+async def test_the_organisers_list_counts_seats(sandbox: Sandbox) -> None:
+    meeting_id = await call_meeting(sandbox)  # 班子成员、张伟、黄磊: five seats
+    wang = await sandbox.services.people.resolve_actor(LEADER, "", None)
+    assert wang is not None
+    await sandbox.services.rsvp.delegate(wang, meeting_id, "杨静")
+    listed = texts(await sandbox.send(CLERK_KEEPER, "/meetings"))
+    assert "参加 0 · 请假 0 · 委托 1 · 未回复 4" in listed
