@@ -84,3 +84,14 @@ async def test_the_organisers_list_counts_seats(sandbox: Sandbox) -> None:
     await sandbox.services.rsvp.delegate(wang, meeting_id, "杨静")
     listed = texts(await sandbox.send(CLERK_KEEPER, "/meetings"))
     assert "参加 0 · 请假 0 · 委托 1 · 未回复 4" in listed
+
+
+async def test_answering_after_a_place_change_shows_the_new_place(sandbox: Sandbox) -> None:
+    meeting_id = await call_meeting(sandbox)
+    notice = next(m for m in sandbox.emu.bot_messages(STAFF)
+                  if "会议通知" in (m.get("text") or ""))
+    await sandbox.send(CLERK_KEEPER, f"/meeting_place {meeting_id} 二楼会议室")
+    await sandbox.press(STAFF, "参加", notice["message_id"])
+    redrawn = sandbox.emu.message(STAFF, notice["message_id"])
+    assert redrawn is not None and "二楼会议室" in redrawn["text"]
+    assert "三楼会议室" not in redrawn["text"]

@@ -514,9 +514,12 @@ class RsvpService:
                    Notification.recipient_id == row.staff_id,
                    Notification.status == outbox.SENT, Notification.message_id.is_not(None))
             .order_by(Notification.id))
+        # Redrawn with the meeting as it is now (a new place since the card was sent).
+        now_params = self.meetings.params(meeting)
         cards = [NoticeCard(chat_id=person.telegram_user_id, message_id=int(n.message_id),
                             language=person.language or self.config.language,
-                            template=n.template, params=dict(n.params), buttons=n.buttons)
+                            template=n.template, params=dict(n.params) | now_params,
+                            buttons=n.buttons)
                  for n, person in found
                  if person.telegram_user_id is not None and _has_button(n.buttons, attend)
                  and (n.key.startswith(current) or not n.key.startswith(notices))]
