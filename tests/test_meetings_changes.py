@@ -206,6 +206,8 @@ async def test_move_with_an_end_or_a_length(office: Office) -> None:
     assert longer.ends_at == SUN_09 + timedelta(hours=2)
     dated = await changes.prepare_move(liu, mid, "后天上午9点到后天上午11点")
     assert dated.ends_at == SUN_09 + timedelta(hours=2)
+    late = await changes.prepare_move(liu, mid, "后天晚上11点至01:00")  # past midnight
+    assert late.ends_at - late.starts_at == timedelta(hours=2)
     with pytest.raises(InvalidInput) as refused:
         await changes.prepare_move(liu, mid, "后天上午9点至12月5日 11:00")
     assert refused.value.key == "meeting.bad_duration"

@@ -58,6 +58,8 @@ REASON_LIMIT = 200
 ITEM_LIMIT = 100
 URGENT_WITHIN = timedelta(days=1)
 MAX_LENGTH = timedelta(days=1)  # as parse_duration allows
+# An end time earlier than the start is read as the next morning only up to this length.
+PAST_MIDNIGHT = timedelta(hours=12)
 # "12月1日 14:30 至 16:00", "周五下午3点到5点", "明天15:00 | 2小时": a new start with an end or a
 # length. A bare "-" only with spaces round it, so "2026-12-01" stays one date.
 RANGE = re.compile(r"\s*(?:至|到|~|～|—|–|\|)\s*|\s+-\s+")
@@ -287,11 +289,15 @@ class MeetingChangeService:
                 end = again
         if not end.has_time:
             raise InvalidInput("meeting.need_time", text=end_text)
-        if end.when <= start.when:
+        ends_at = end.when
+        if ends_at <= start.when and ends_at + timedelta(days=1) - start.when <= PAST_MIDNIGHT:
+            # "23:00 至 01:00" runs past midnight; "15:00 至 14:00" stays a mistake.
+            ends_at += timedelta(days=1)
+        if ends_at <= start.when:
             raise InvalidInput("meeting.end_before_start")
-        if end.when - start.when > MAX_LENGTH:
+        if ends_at - start.when > MAX_LENGTH:
             raise InvalidInput("meeting.bad_duration", text=end_text)
-        return start.when, end.when
+        return start.when, ends_at
 
     @staticmethod
     def _check_new_times(meeting: Meeting, starts_at: datetime, ends_at: datetime,
