@@ -178,6 +178,17 @@ def conversation_fallbacks(
             MessageHandler(FRESH & filters.COMMAND & ~filters.Regex(r"^/cancel\b"), leave)]
 
 
+# How long a conversation waits for the next answer before it ends by itself.
+CONVERSATION_TIMEOUT = 600
+
+
+def conversation_options(name: str) -> dict[str, Any]:
+    """What every feature conversation is: persisted in the database under its name (it
+    survives a restart), closed after CONVERSATION_TIMEOUT, restartable from its entry."""
+    return {"persistent": True, "name": name, "conversation_timeout": CONVERSATION_TIMEOUT,
+            "allow_reentry": True}
+
+
 def command(name: str, callback: Handler) -> CommandHandler[BotContext, Any]:
     return CommandHandler(name, callback, filters=FRESH)
 

@@ -37,6 +37,7 @@ from handlers.common import (
     command,
     command_args,
     conversation_fallbacks,
+    conversation_options,
     domain_errors,
     entry_point,
     reply,
@@ -49,7 +50,6 @@ from handlers.sender import edit_text, inline_keyboard
 
 DRAFTS = "roster_drafts"  # user_data: drafts waiting for the clerk's confirmation
 ASK_DATE, ASK_KIND, ASK_PERSON, ASK_LEADER = range(4)
-CONVERSATION_TIMEOUT = 600
 
 
 # --- reading the roster ----------------------------------------------------------------
@@ -316,8 +316,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
             ConversationHandler.TIMEOUT: [TypeHandler(Update, _timed_out)],
         },
         fallbacks=conversation_fallbacks(_end),
-        persistent=True, name="duty-roster", conversation_timeout=CONVERSATION_TIMEOUT,
-        allow_reentry=True,
+        **conversation_options("duty-roster"),
     ))
     app.add_handler(command("duty", duty))
     app.add_handler(CallbackQueryHandler(roster_decision, pattern=r"^roster:(ok|no):[0-9a-f]+$"))

@@ -27,6 +27,7 @@ from handlers.common import (
     command,
     command_args,
     conversation_fallbacks,
+    conversation_options,
     domain_errors,
     entry_point,
     reply,
@@ -39,7 +40,6 @@ SIGNIN_CONVERSATION = "duty-signin"
 SIGNOUT_CONVERSATION = "duty-signout"
 WAIT_LOCATION = "location"
 WAIT_NOTE = "note"
-TIMEOUT_SECONDS = 600
 # user_data keys (JSON-safe ints): the shift a started sign-in or sign-out is for.
 PENDING_SIGNIN = "duty_signin_shift"
 PENDING_SIGNOUT = "duty_signout_shift"
@@ -268,10 +268,7 @@ def _signin_conversation() -> ConversationHandler[BotContext]:
                 ConversationHandler.TIMEOUT: [TypeHandler(Update, signin_timeout)],
             },
             fallbacks=conversation_fallbacks(cancel_signin),
-            allow_reentry=True,
-            persistent=True,
-            name=SIGNIN_CONVERSATION,
-            conversation_timeout=TIMEOUT_SECONDS,
+            **conversation_options(SIGNIN_CONVERSATION),
         )
 
 
@@ -287,10 +284,7 @@ def _signout_conversation() -> ConversationHandler[BotContext]:
             ConversationHandler.TIMEOUT: [TypeHandler(Update, signout_timeout)],
         },
         fallbacks=conversation_fallbacks(cancel_signout),
-        allow_reentry=True,
-        persistent=True,
-        name=SIGNOUT_CONVERSATION,
-        conversation_timeout=TIMEOUT_SECONDS,
+        **conversation_options(SIGNOUT_CONVERSATION),
     )
 
 

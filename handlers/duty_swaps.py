@@ -33,6 +33,7 @@ from handlers.common import (
     FRESH,
     command,
     conversation_fallbacks,
+    conversation_options,
     domain_errors,
     entry_point,
     reply,
@@ -45,7 +46,6 @@ from handlers.sender import edit_text, inline_keyboard
 log = logging.getLogger(__name__)
 
 ASK_NAME = "swap-name"
-TIMEOUT_SECONDS = 600
 SHIFT_KEY = "swap_shift"
 MAX_LISTED = 10
 # "杨静 家中有事", "杨静，家中有事": the name first, anything after it is the reason.
@@ -220,9 +220,7 @@ def conversation() -> ConversationHandler[BotContext]:
             ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
         },
         fallbacks=conversation_fallbacks(cancel),
-        persistent=True,
-        name="duty-swap",
-        conversation_timeout=TIMEOUT_SECONDS,
+        **conversation_options("duty-swap"),
     )
 
 

@@ -46,13 +46,15 @@ from bot.services.when import user_time
 from bot.text import Markup, h
 from handlers.account import cancel_conversation
 from handlers.common import (
+    CONVERSATION_TIMEOUT,
     FRESH,
     command,
     command_args,
+    conversation_fallbacks,
+    conversation_options,
     domain_errors,
     entry_point,
     reply,
-    switch_away,
 )
 from handlers.context import BotContext
 from handlers.holidays import day_label
@@ -64,7 +66,6 @@ log = logging.getLogger(__name__)
 DRAFTS = "meeting_drafts"  # user_data: cards waiting for the organiser's confirmation
 STEP = "meeting_step"  # user_data: the step-by-step answers so far
 MATERIAL_FOR = "material_for"  # user_data: the meeting /material is collecting files for
-TIMEOUT_SECONDS = 600
 (ASK_TITLE, ASK_TIME, CONFIRM_TIME, ASK_DURATION, ASK_PLACE, ASK_INVITEES, ASK_FILES,
  ASK_NOTES) = ("mc-title", "mc-time", "mc-time-ok", "mc-duration", "mc-place",
                "mc-invitees", "mc-files", "mc-notes")
@@ -166,7 +167,7 @@ def _is_word(text: str, key: str) -> bool:
 
 
 def _until(context: BotContext) -> str:
-    return (context.services.clock.now() + timedelta(seconds=TIMEOUT_SECONDS)).isoformat()
+    return (context.services.clock.now() + timedelta(seconds=CONVERSATION_TIMEOUT)).isoformat()
 
 
 # --- /meeting: one line, a number, or the conversation ----------------------------------------
@@ -465,11 +466,6 @@ async def create_cancel(update: Update, context: BotContext) -> int:
     return await cancel_conversation(update, context)
 
 
-async def create_switch(update: Update, context: BotContext) -> int:
-    _forget(context)
-    return await switch_away(update, context)
-
-
 async def _timed_out_with(update: Update, context: BotContext, key: str, item: str) -> None:
     """Runs as a job with the last update: no access gate ran, so look the person up."""
     user = update.effective_user
@@ -619,10 +615,9 @@ async def material_cancel(update: Update, context: BotContext) -> int:
     return await cancel_conversation(update, context)
 
 
-async def material_switch(update: Update, context: BotContext) -> int:
+def _forget_material(context: BotContext) -> None:
     if context.user_data is not None:
         context.user_data.pop(MATERIAL_FOR, None)
-    return await switch_away(update, context)
 
 
 async def material_timed_out(update: Update, context: BotContext) -> None:
@@ -682,13 +677,6 @@ async def meetings_list(update: Update, context: BotContext) -> None:
 
 # --- wiring ------------------------------------------------------------------------------------
 
-def _fallbacks(cancel: Any, switch: Any) -> list[Any]:
-    """/cancel, and leaving for another command (common.conversation_fallbacks), each also
-    dropping what this conversation kept in user_data."""
-    return [command("cancel", cancel),
-            MessageHandler(FRESH & filters.COMMAND & ~filters.Regex(r"^/cancel\b"), switch)]
-
-
 def create_conversation() -> ConversationHandler[BotContext]:
     text = FRESH & filters.TEXT & ~filters.COMMAND & ~MENU_LABEL
     return ConversationHandler(
@@ -716,9 +704,8 @@ def create_conversation() -> ConversationHandler[BotContext]:
             ],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, create_timed_out)],
         },
-        fallbacks=_fallbacks(create_cancel, create_switch),
-        persistent=True, name="meeting-create", conversation_timeout=TIMEOUT_SECONDS,
-        allow_reentry=True,
+        fallbacks=conversation_fallbacks(create_cancel, _forget),
+        **conversation_options("meeting-create"),
     )
 
 
@@ -733,9 +720,8 @@ def material_conversation() -> ConversationHandler[BotContext]:
             ],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, material_timed_out)],
         },
-        fallbacks=_fallbacks(material_cancel, material_switch),
-        persistent=True, name="meeting-material", conversation_timeout=TIMEOUT_SECONDS,
-        allow_reentry=True,
+        fallbacks=conversation_fallbacks(material_cancel, _forget_material),
+        **conversation_options("meeting-material"),
     )
 
 

@@ -43,13 +43,15 @@ from bot.services.meetings import FINISHED
 from bot.text import Markup
 from handlers import account
 from handlers.common import (
+    CONVERSATION_TIMEOUT,
     FRESH,
     command,
     command_args,
+    conversation_fallbacks,
+    conversation_options,
     domain_errors,
     entry_point,
     reply,
-    switch_away,
     timeout_actor,
 )
 from handlers.context import BotContext
@@ -60,7 +62,6 @@ from handlers.sender import edit_text, inline_keyboard, send_text
 ASK_MINUTES = "minutes-content"
 MINUTES_KEY = "minutes_meeting"  # user_data: the meeting whose minutes are being recorded
 SERIES_DRAFTS = "series_drafts"  # user_data: series waiting for the organiser's confirmation
-TIMEOUT_SECONDS = 600
 PIPE = re.compile(r"[|｜]")
 
 
@@ -118,7 +119,7 @@ async def minutes_command(update: Update, context: BotContext) -> str | int:
         view = await service.check_record(context.me, meeting_id)
         if view.text or view.file_id:
             await _show_minutes(update, context, view)
-        until = context.services.clock.now() + timedelta(seconds=TIMEOUT_SECONDS)
+        until = context.services.clock.now() + timedelta(seconds=CONVERSATION_TIMEOUT)
         context.user_data[MINUTES_KEY] = {"id": meeting_id, "until": until.isoformat()}
         await reply(update, context, context.t("meeting_minutes.ask", **view.params))
         return ASK_MINUTES
@@ -168,10 +169,9 @@ async def cancel(update: Update, context: BotContext) -> int:
     return await account.cancel_conversation(update, context)
 
 
-async def switch(update: Update, context: BotContext) -> int:
+def _forget(context: BotContext) -> None:
     if context.user_data is not None:
         context.user_data.pop(MINUTES_KEY, None)
-    return await switch_away(update, context)
 
 
 async def timed_out(update: Update, context: BotContext) -> None:
@@ -191,12 +191,8 @@ def conversation(app: Application) -> ConversationHandler[BotContext]:  # type: 
             ],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
         },
-        fallbacks=[command("cancel", cancel),
-                   MessageHandler(FRESH & filters.COMMAND & ~filters.Regex(r"^/cancel\b"),
-                                  switch)],
-        persistent=True,
-        name="meeting-minutes",
-        conversation_timeout=TIMEOUT_SECONDS,
+        fallbacks=conversation_fallbacks(cancel, _forget),
+        **conversation_options("meeting-minutes"),
     )
 
 

@@ -60,6 +60,7 @@ from handlers.common import (
     command,
     command_args,
     conversation_fallbacks,
+    conversation_options,
     domain_errors,
     open_question,
     pressed_message,
@@ -76,7 +77,6 @@ LEAVE_CONVERSATION = "meeting-leave"
 DELEGATE_CONVERSATION = "meeting-delegate"
 WAIT_REASON = "reason"
 WAIT_NAME = "name"
-TIMEOUT_SECONDS = 600
 # user_data (a JSON-safe string): the question the bot waits on, "leave|delegate:<id>:<card>"
 # where card is the message id of the pressed notice (0 if none).
 ASKING = OPEN_QUESTION  # shared by every one-question conversation
@@ -556,10 +556,7 @@ def _conversation(app: Application, kind: str, name: str, state: str,  # type: i
         # Another command leaves the question (and forgets it), so a reason typed later for
         # something else is never taken as this answer.
         fallbacks=conversation_fallbacks(cancel, lambda c: _user_data(c).pop(ASKING, None)),
-        allow_reentry=True,
-        persistent=True,
-        name=name,
-        conversation_timeout=TIMEOUT_SECONDS,
+        **conversation_options(name),
     )
 
 

@@ -62,6 +62,7 @@ from handlers.common import (
     command,
     command_args,
     conversation_fallbacks,
+    conversation_options,
     domain_errors,
     entry_point,
     open_question,
@@ -76,7 +77,6 @@ from handlers.tasks_progress import task_detail_buttons, task_detail_lines
 
 log = logging.getLogger(__name__)
 
-TIMEOUT_SECONDS = 600
 # user_data, JSON-safe: the open question ("new", or "<kind>:<task id>:<pressed card id>")
 ASKING = OPEN_QUESTION  # shared by every one-question conversation
 STEP = "task_step"  # the step-by-step /task's answers so far
@@ -682,7 +682,7 @@ def _conversation(app: Application, name: str, kind: str,  # type: ignore[type-a
         entry_points=entry_points,
         states={**states, ConversationHandler.TIMEOUT: [TypeHandler(Update, _timed_out(kind))]},
         fallbacks=conversation_fallbacks(cancel, _forget),
-        persistent=True, name=name, conversation_timeout=TIMEOUT_SECONDS, allow_reentry=True,
+        **conversation_options(name),
     )
 
 

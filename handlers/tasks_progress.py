@@ -65,6 +65,7 @@ from handlers.common import (
     command,
     command_args,
     conversation_fallbacks,
+    conversation_options,
     domain_errors,
     entry_point,
     pressed_message,
@@ -78,7 +79,6 @@ from handlers.sender import inline_keyboard, send_text
 log = logging.getLogger(__name__)
 
 CONVERSATION = "task-progress"
-TIMEOUT_SECONDS = 600
 P_PERCENT, P_TEXT, P_FILE = "taskp-percent", "taskp-text", "taskp-file"
 E_DATE, E_REASON = "taskp-date", "taskp-reason"
 S_NOTE, S_FILES = "taskp-note", "taskp-files"
@@ -917,10 +917,7 @@ def conversation() -> ConversationHandler[BotContext]:
         },
         fallbacks=conversation_fallbacks(cancel),
         # Another task's button (or /progress 13) while one is under way starts that one.
-        allow_reentry=True,
-        persistent=True,
-        name=CONVERSATION,
-        conversation_timeout=TIMEOUT_SECONDS,
+        **conversation_options(CONVERSATION),
     )
 
 
