@@ -123,9 +123,21 @@ class TaskConfig:
 
 
 @dataclass(frozen=True)
+class SealConfig:
+    max_copies: int = 50
+    # A step waiting longer than this much working time reminds its approvers once.
+    pending_remind_hours: float = 4
+    # Telegram lets a bot download files up to 20 MB; a bigger one could not be opened.
+    max_file_mb: int = 20
+    return_remind_before: timedelta = timedelta(minutes=60)
+    chase_at: time = time(9, 0)  # a seal not back is chased each working day at this time
+
+
+@dataclass(frozen=True)
 class DemoConfig:
     database_url: str = "sqlite+aiosqlite:///data/demo.db"
     start: str = ""  # ISO local time the demo clock starts at; empty means now
+    port: int = 8080  # the web sandbox page, on 127.0.0.1
 
 
 @dataclass(frozen=True)
@@ -142,6 +154,7 @@ class Config:
     duty: DutyConfig = field(default_factory=DutyConfig)
     meetings: MeetingConfig = field(default_factory=MeetingConfig)
     tasks: TaskConfig = field(default_factory=TaskConfig)
+    seals: SealConfig = field(default_factory=SealConfig)
     source: str = "<defaults>"
 
     @property
@@ -343,10 +356,12 @@ def parse_config(text: str, path: str = "<string>") -> Config:
             retry_base=r.seconds("outbox.retry_base_seconds", OutboxConfig.retry_base, minimum=1),
             stale_after=r.hours("outbox.stale_after_hours", OutboxConfig.stale_after, minimum=0.1),
         ),
-        demo=DemoConfig(database_url=demo_url, start=demo_start),
+        demo=DemoConfig(database_url=demo_url, start=demo_start,
+                        port=r.integer("demo.port", DemoConfig.port, minimum=1, maximum=65535)),
         source=path,
     )
-    config = dataclasses.replace(config, duty=_duty(r), meetings=_meetings(r), tasks=_tasks(r))
+    config = dataclasses.replace(config, duty=_duty(r), meetings=_meetings(r), tasks=_tasks(r),
+                                 seals=_seals(r))
     unknown = r.unknown_keys()
     if unknown:
         what = "unknown section" if unknown[0].startswith("[") else "unknown key"
@@ -433,6 +448,18 @@ def _tasks(r: _Reader) -> TaskConfig:
         digest_at=r.daytime("tasks.digest_time", d.digest_at),
         report_weekday=WEEKDAYS.index(weekday),
         report_at=r.daytime("tasks.report_time", d.report_at),
+    )
+
+
+def _seals(r: _Reader) -> SealConfig:
+    d = SealConfig()
+    return SealConfig(
+        max_copies=r.integer("seals.max_copies", d.max_copies, minimum=1, maximum=10_000),
+        pending_remind_hours=r.number("seals.pending_remind_hours", d.pending_remind_hours,
+                                      "working hours", 0.25, 80),
+        max_file_mb=r.integer("seals.max_file_mb", d.max_file_mb, minimum=1, maximum=20),
+        return_remind_before=r.minutes("seals.return_remind_minutes", d.return_remind_before),
+        chase_at=r.daytime("seals.chase_time", d.chase_at),
     )
 
 

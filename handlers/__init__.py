@@ -22,6 +22,10 @@ from handlers import (
     meetings_minutes,
     meetings_rsvp,
     people,
+    seals_approval,
+    seals_keeping,
+    seals_registry,
+    seals_request,
     tasks_assign,
     tasks_files,
     tasks_progress,
@@ -46,6 +50,8 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     tasks_progress.register(app)
     tasks_assign.register(app)
     tasks_files.register(app)
+    seals_approval.register(app)
+    seals_keeping.register(app)
     duty_signin.register(app)
     duty_swaps.register(app)
     duty_sheets.register(app)
@@ -54,6 +60,8 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     meetings_changes.register(app)
     meetings_minutes.register(app)
     tasks_supervision.register(app)
+    seals_request.register(app)
+    seals_registry.register(app)
     # Sent sheets, after the conversations that may be waiting for a document of their own.
     documents.register(app)
     account.register(app)

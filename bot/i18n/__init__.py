@@ -19,7 +19,7 @@ FEATURES = (
     "duty", "duty_signin", "duty_swaps", "duty_sheets",
     "meetings", "meetings_create", "meetings_rsvp", "meetings_changes", "meetings_minutes",
     "tasks", "tasks_assign", "tasks_progress", "tasks_supervision",
-    "approvals",
+    "approvals", "seals",
 )
 DEFAULT_LANGUAGE = "zh"
 
@@ -61,8 +61,10 @@ def ref(key: str, **params: object) -> dict[str, object]:
     return {"t": key, **params}
 
 
-def lines(items: list[object]) -> dict[str, object]:
-    return {"lines": items}
+def lines(items: list[object], sep: object = None) -> dict[str, object]:
+    """Items rendered one per line, or joined by `sep` (text or a ref, e.g.
+    ref("list.sep") for 、 / ", ")."""
+    return {"lines": items} if sep is None else {"lines": items, "sep": sep}
 
 
 def t(lang: str, key: str, **params: object) -> Markup:
@@ -78,7 +80,8 @@ def _value(lang: str, value: object) -> Markup:
         if "t" in value:
             return t(lang, str(value["t"]), **{k: v for k, v in value.items() if k != "t"})
         if "lines" in value:
-            return Markup("\n".join(_value(lang, item) for item in value["lines"]))
+            sep = _value(lang, value["sep"]) if "sep" in value else "\n"
+            return Markup(sep.join(_value(lang, item) for item in value["lines"]))
         if value and set(value) <= set(CATALOGS):
             return h(value.get(lang, value.get(DEFAULT_LANGUAGE, "")))
     return h(value)

@@ -34,10 +34,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import holidays
 from holidays.countries.china import ChinaStaticHolidays
@@ -479,3 +480,25 @@ class HolidayCalendar:
         if a == b:
             return 0
         return sum(1 for day in _days(a + _ONE_DAY, b) if self.is_workday(day))
+
+    def add_working_time(self, start: datetime, amount: timedelta, day_start: time,
+                         day_end: time, tz: ZoneInfo) -> datetime:
+        """The moment `amount` of working time after `start`, counting only day_start..day_end
+        on workdays (local time in `tz`). A start outside working time counts from the next
+        working moment: 4 working hours after Friday 16:30 (hours 08:30-17:30) is Monday
+        11:30 when Monday is a workday."""
+        local = start.astimezone(tz)
+        day = local.date()
+        left = amount
+        for _ in range(_MAX_WALK_DAYS + 366):
+            if self.is_workday(day):
+                opens = datetime.combine(day, day_start, tzinfo=tz)
+                closes = datetime.combine(day, day_end, tzinfo=tz)
+                begin = max(opens, local)
+                if begin < closes:
+                    if begin + left <= closes:
+                        return (begin + left).astimezone(start.tzinfo)
+                    left -= closes - begin
+            day += _ONE_DAY
+            local = datetime.combine(day, time(0, 0), tzinfo=tz)
+        raise ValueError("no working time found: check the holiday overrides")

@@ -27,6 +27,7 @@ from bot.services.meeting_rsvp import RsvpService
 from bot.services.meetings import MeetingService
 from bot.services.notifier import Notifier
 from bot.services.people import PeopleService
+from bot.services.seals import SealService
 from bot.services.staff_import import StaffImportService
 from bot.services.sweeps import Sweep, SweepRunner
 from bot.services.task_assign import TaskAssignService
@@ -60,8 +61,9 @@ class Services:
         self.meeting_changes = MeetingChangeService(db, config, clock, self.meetings)
         self.minutes = MinutesService(db, config, clock, self.meetings)
         self.tasks = TaskService(db, config, clock)
-        # The approvals engine (issue 6): seal requests will route through it.
+        # The approvals engine: seal requests route through it.
         self.approvals = ApprovalService(db, config, clock)
+        self.seals = SealService(db, config, clock, self.approvals, self.calendar)
         self.task_assign = TaskAssignService(db, config, clock, self.tasks)
         self.task_progress = ProgressService(db, config, clock, self.tasks)
         self.supervision = SupervisionService(db, config, clock, self.tasks)

@@ -135,6 +135,23 @@ async def resolve_person(s: AsyncSession, text: str, *, leader: bool = False) ->
     raise NotFound("people.unknown_name", name=name)
 
 
+HEAD_TITLES = ("主任", "书记", "队长", "所长", "站长", "部长", "镇长", "组长")
+
+
+async def find_department_head(s: AsyncSession, dept: Department) -> Staff | None:
+    """The department's head (负责人): the one set with /dept_head, else its only active
+    member titled 主任, 书记, 队长... (not 副主任); None when that is not clear."""
+    if dept.head_id is not None:
+        head = await s.get(Staff, dept.head_id)
+        if head is not None and head.active:
+            return head
+    members = list(await s.scalars(select(Staff).where(
+        Staff.department_id == dept.id, Staff.active.is_(True)).order_by(Staff.id)))
+    heads = [m for m in members if any(m.title.endswith(t) and "副" not in m.title
+                                       for t in HEAD_TITLES)]
+    return heads[0] if len(heads) == 1 else None
+
+
 async def holders(s: AsyncSession, role: Role) -> list[int]:
     """The ids of the active people who have a role (all clerks, all admins...)."""
     return list(await s.scalars(select(Staff.id).join(StaffRole).where(

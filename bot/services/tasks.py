@@ -25,7 +25,7 @@ from bot.services import audit, outbox
 from bot.services.access import Actor, Role
 from bot.services.duty import day_ref
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
-from bot.services.people import resolve_person
+from bot.services.people import find_department_head, resolve_person
 from bot.services.when import user_time
 from storage.db import Database
 from storage.models import Department, Staff, Task, TaskCoOwner, TaskEvent
@@ -41,7 +41,6 @@ SOURCE_WORDS = {"领导交办": "leader", "交办": "leader", "会议决定": "m
 URGENT_WORDS = ("紧急", "急", "加急", "urgent")
 # A deadline given as a day only means the end of that working day.
 END_OF_DAY = time(17, 30)
-HEAD_TITLES = ("主任", "书记", "队长", "所长", "站长", "部长", "镇长", "组长")
 
 
 @dataclass(frozen=True)
@@ -170,17 +169,10 @@ class TaskService:
     # --- people ------------------------------------------------------------------------------
 
     async def department_head(self, s: AsyncSession, dept: Department) -> Staff:
-        if dept.head_id is not None:
-            head = await s.get(Staff, dept.head_id)
-            if head is not None and head.active:
-                return head
-        members = list(await s.scalars(select(Staff).where(
-            Staff.department_id == dept.id, Staff.active.is_(True)).order_by(Staff.id)))
-        heads = [m for m in members if any(m.title.endswith(t) and "副" not in m.title
-                                           for t in HEAD_TITLES)]
-        if len(heads) == 1:
-            return heads[0]
-        raise InvalidInput("task.no_department_head", department=dept.name)
+        head = await find_department_head(s, dept)
+        if head is None:
+            raise InvalidInput("task.no_department_head", department=dept.name)
+        return head
 
     async def resolve_owner(self, s: AsyncSession, text: str) -> Staff:
         """A person, or a department meaning its head (负责人)."""

@@ -21,6 +21,7 @@ from storage.models.meetings import (
     MeetingSeries,
 )
 from storage.models.people import Department, Invite, Staff, StaffRole
+from storage.models.seals import Seal, SealKeeper, SealLedgerEntry, SealRequest
 from storage.models.system import (
     AuditEntry,
     HolidayOverride,
@@ -51,6 +52,10 @@ __all__ = [
     "MeetingSeries",
     "Notification",
     "PersistedState",
+    "Seal",
+    "SealKeeper",
+    "SealLedgerEntry",
+    "SealRequest",
     "SheetUpload",
     "Shift",
     "Staff",

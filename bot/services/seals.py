@@ -1,0 +1,751 @@
+"""Seals (印章) and seal requests (用印申请) on the approvals engine.
+
+The registry: admins add seals with their keepers (保管人) and approval route, and switch a
+seal off (停用). A route is a list of steps, each one person, any one of several (或签) or
+all of several (会签); "部门负责人" stands for the applicant's department head, looked up at
+submission (a step with nobody left — the applicant themselves, or no head known — is
+skipped, so a leader who applies goes straight to the next approver).
+
+A request is validated field by field as the applicant answers (`clean_*`, `parse_*`), and
+once more as a whole at `submit`, which creates the request and its approval in one
+transaction and sends the first step's cards. Each approver's card is an outbox row keyed
+`seal:<id>:card:<step>:<staff>`; after a step is decided (or the request withdrawn) every
+delivered card of that step is handed back in the outcome for the handler to edit, and the
+undelivered ones are cancelled. A step waiting `pending_remind_hours` working hours reminds
+its approvers once (`seal:<id>:remind:<step>:<staff>`). On the final approval the seal's
+keepers get a card (`seal:<id>:keeper:<staff>`): the stamping record and the take-out live in
+bot/services/seal_keeping.py, which writes the ledger.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.i18n import lines, ref
+from bot.services import audit, outbox
+from bot.services.access import Actor, Role
+from bot.services.approvals import (
+    APPROVED as APPROVAL_APPROVED,
+)
+from bot.services.approvals import (
+    ApprovalService,
+    ApprovalState,
+    StepSpec,
+)
+from bot.services.calendar import HolidayCalendar
+from bot.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from bot.services.people import find_department_head, resolve_person
+from bot.services.when import user_time
+from storage.db import Database
+from storage.models import Department, Seal, SealKeeper, SealRequest, Staff
+
+KIND = "seal"
+DOC_TYPES = ("request", "report", "contract", "certificate", "letter", "other")
+# What people type for each document type.
+DOC_TYPE_WORDS = {"请示": "request", "报告": "report", "合同": "contract", "协议": "contract",
+                  "证明": "certificate", "函": "letter", "公函": "letter", "其他": "other",
+                  "其它": "other"} | {t: t for t in DOC_TYPES}
+# Request states (the approval's own state is in the engine).
+PENDING, APPROVED, OUT, STAMPED = "pending", "approved", "out", "stamped"
+REJECTED, WITHDRAWN = "rejected", "withdrawn"
+OPEN = (PENDING, APPROVED, OUT)
+HEAD = "head"
+HEAD_WORDS = ("部门负责人", "科室负责人", "部门领导", "负责人", "head")
+NAME_LIMIT = 100
+TITLE_LIMIT = 200
+PURPOSE_LIMIT = 300
+RECIPIENT_LIMIT = 200
+PLACE_LIMIT = 200
+STEP_SPLIT = re.compile(r"\s*(?:>|＞|→|->)\s*")
+ANY_SPLIT = re.compile(r"\s*[/／]\s*|\s+或\s+")
+ALL_SPLIT = re.compile(r"\s*[+＋&]\s*")
+PEOPLE_SPLIT = re.compile(r"[\s,，、;；]+")
+DIGITS = re.compile(r"^\s*(\d{1,6})\s*(?:份|copies|copy)?\s*$", re.IGNORECASE)
+
+
+def one_line(text: str) -> str:
+    return " ".join((text or "").split())
+
+
+@dataclass(frozen=True)
+class SealView:
+    id: int
+    name: str
+    active: bool
+    keepers: tuple[str, ...]
+    keeper_ids: tuple[int, ...]
+    route: dict[str, object]  # a ref, rendered in the reader's language
+    out: bool
+    out_with: str  # who has it out
+    return_due: datetime | None
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {"seal_id": self.id, "seal": self.name,
+                "keepers": "、".join(self.keepers) or "—", "route": self.route}
+
+
+@dataclass
+class SealDraft:
+    """The request as the applicant builds it step by step (JSON-safe for persistence)."""
+
+    seal_id: int
+    title: str = ""
+    doc_type: str = ""
+    copies: int = 0
+    purpose: str = ""
+    recipient: str = ""
+    urgent: bool = False
+    takeout: bool = False
+    place: str = ""
+    return_due: str = ""  # ISO, UTC
+    file_id: str = ""
+    file_name: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SealDraft:
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    @property
+    def return_at(self) -> datetime | None:
+        return datetime.fromisoformat(self.return_due) if self.return_due else None
+
+
+@dataclass(frozen=True)
+class RequestView:
+    id: int
+    seal_id: int
+    seal: str
+    status: str
+    applicant_id: int
+    applicant: str
+    department: str
+    title: str
+    doc_type: str
+    copies: int
+    purpose: str
+    recipient: str
+    urgent: bool
+    takeout: bool
+    place: str
+    return_due: datetime | None
+    file_id: str | None
+    file_name: str | None
+    created_at: datetime
+    approval: ApprovalState
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def waiting_on(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.approval.waiting_on)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one decision or withdrawal did, for the handler: the request now, the line that
+    tells the state (a ref), and the delivered cards that must be edited to show it."""
+
+    request: RequestView
+    line: dict[str, object]
+    cards: tuple[outbox.SentCard, ...]
+    final: bool
+
+
+class SealService:
+    def __init__(self, db: Database, config: Config, clock: Clock,
+                 approvals: ApprovalService, calendar: HolidayCalendar) -> None:
+        self.db = db
+        self.config = config
+        self.clock = clock
+        self.approvals = approvals
+        self.calendar = calendar
+
+    # --- the registry -----------------------------------------------------------------------
+
+    async def seals(self, actor: Actor, *, active_only: bool = False) -> list[SealView]:
+        async with self.db.transaction() as s:
+            query = select(Seal).order_by(Seal.id)
+            if active_only:
+                query = query.where(Seal.active.is_(True))
+            return [await self.view_of_seal(s, seal) for seal in await s.scalars(query)]
+
+    async def view_of_seal(self, s: AsyncSession, seal: Seal) -> SealView:
+        keepers = list(await s.scalars(select(SealKeeper).where(
+            SealKeeper.seal_id == seal.id).order_by(SealKeeper.id)))
+        out_with, return_due = "", None
+        if seal.out_request_id is not None:
+            out = await s.get(SealRequest, seal.out_request_id)
+            if out is not None:
+                out_with, return_due = out.applicant.name, out.return_due
+        return SealView(
+            id=seal.id, name=seal.name, active=seal.active,
+            keepers=tuple(k.staff.name for k in keepers if k.staff.active),
+            keeper_ids=tuple(k.staff_id for k in keepers if k.staff.active),
+            route=await self.route_ref(s, seal.route), out=seal.out_request_id is not None,
+            out_with=out_with, return_due=return_due)
+
+    async def route_ref(self, s: AsyncSession, route: list[dict[str, Any]]) -> dict[str, object]:
+        parts: list[object] = []
+        for step in route:
+            names: list[object] = []
+            for who in step["who"]:
+                if who == HEAD:
+                    names.append(ref("seal.route_head"))
+                else:
+                    person = await s.get(Staff, who)
+                    names.append(person.name if person is not None else "?")
+            parts.append(ref(f"seal.route_step.{step['mode']}",
+                             names=lines(names, ref("list.sep"))))
+        return lines(parts, " → ") if parts else ref("seal.route_none")
+
+    async def parse_route(self, s: AsyncSession, text: str) -> list[dict[str, Any]]:
+        """'部门负责人 > 王建国/李明华' (one after the other; / any one of, + all of)."""
+        route: list[dict[str, Any]] = []
+        for number, chunk in enumerate(STEP_SPLIT.split(text.strip()), start=1):
+            chunk = chunk.strip()
+            if not chunk:
+                raise InvalidInput("seal.route_usage")
+            if ALL_SPLIT.search(chunk):
+                mode, words = "all", ALL_SPLIT.split(chunk)
+            elif ANY_SPLIT.search(chunk):
+                mode, words = "any", ANY_SPLIT.split(chunk)
+            else:
+                mode, words = "one", [chunk]
+            who: list[int | str] = []
+            for word in (w.strip() for w in words):
+                if not word:
+                    raise InvalidInput("seal.route_usage")
+                if word.lower() in HEAD_WORDS:
+                    entry: int | str = HEAD
+                else:
+                    person = await resolve_person(s, word)
+                    if not person.active:
+                        raise InvalidInput("seal.person_inactive", name=person.name)
+                    entry = person.id
+                if entry in who:
+                    raise InvalidInput("seal.route_repeated", step=number)
+                who.append(entry)
+            route.append({"mode": mode, "who": who})
+        if len(route) > 5:
+            raise InvalidInput("seal.route_too_long", limit=5)
+        return route
+
+    async def _keepers(self, s: AsyncSession, text: str) -> list[Staff]:
+        people: list[Staff] = []
+        for word in PEOPLE_SPLIT.split(text.strip()):
+            if not word:
+                continue
+            person = await resolve_person(s, word)
+            if not person.active:
+                raise InvalidInput("seal.person_inactive", name=person.name)
+            if person not in people:
+                people.append(person)
+        if not people:
+            raise InvalidInput("seal.keepers_empty")
+        return people
+
+    async def _seal_named(self, s: AsyncSession, name: str) -> Seal:
+        name = one_line(name)
+        seal = await s.scalar(select(Seal).where(Seal.name == name))
+        if seal is None:
+            raise NotFound("seal.unknown_name", name=name)
+        return seal
+
+    async def add_seal(self, actor: Actor, name: str, keepers: str, route: str) -> SealView:
+        actor.require(Role.ADMIN)
+        name = one_line(name)
+        if not name:
+            raise InvalidInput("seal.name_empty")
+        if len(name) > NAME_LIMIT:
+            raise InvalidInput("seal.name_too_long", limit=NAME_LIMIT)
+        now = self.clock.now()
+        async with self.db.transaction() as s:
+            if await s.scalar(select(Seal.id).where(Seal.name == name)) is not None:
+                raise Conflict("seal.name_taken", name=name)
+            people = await self._keepers(s, keepers)
+            steps = await self.parse_route(s, route)
+            seal = Seal(name=name, route=steps, active=True, created_at=now, updated_at=now)
+            s.add(seal)
+            await s.flush()
+            for person in people:
+                s.add(SealKeeper(seal_id=seal.id, staff_id=person.id))
+            await s.flush()
+            audit.record(s, at=now, actor_id=actor.id, action="seal.add", entity="seal",
+                         entity_id=seal.id, after={"name": name, "route": steps,
+                                                   "keepers": [p.id for p in people]})
+            return await self.view_of_seal(s, seal)
+
+    async def set_keepers(self, actor: Actor, name: str, keepers: str) -> SealView:
+        actor.require(Role.ADMIN)
+        now = self.clock.now()
+        async with self.db.transaction() as s:
+            seal = await self._seal_named(s, name)
+            people = await self._keepers(s, keepers)
+            old = list(await s.scalars(select(SealKeeper).where(SealKeeper.seal_id == seal.id)))
+            before = [k.staff_id for k in old]
+            for keeper in old:
+                await s.delete(keeper)
+            await s.flush()
+            for person in people:
+                s.add(SealKeeper(seal_id=seal.id, staff_id=person.id))
+            seal.updated_at = now
+            await s.flush()
+            audit.record(s, at=now, actor_id=actor.id, action="seal.keepers", entity="seal",
+                         entity_id=seal.id, before={"keepers": before},
+                         after={"keepers": [p.id for p in people]})
+            return await self.view_of_seal(s, seal)
+
+    async def set_route(self, actor: Actor, name: str, route: str) -> SealView:
+        """A new route applies to requests submitted from now on."""
+        actor.require(Role.ADMIN)
+        now = self.clock.now()
+        async with self.db.transaction() as s:
+            seal = await self._seal_named(s, name)
+            steps = await self.parse_route(s, route)
+            before = seal.route
+            seal.route, seal.updated_at = steps, now
+            await s.flush()
+            audit.record(s, at=now, actor_id=actor.id, action="seal.route", entity="seal",
+                         entity_id=seal.id, before={"route": before}, after={"route": steps})
+            return await self.view_of_seal(s, seal)
+
+    async def set_active(self, actor: Actor, name: str, active: bool) -> SealView:
+        """A seal switched off takes no new requests; those already under way go on."""
+        actor.require(Role.ADMIN)
+        now = self.clock.now()
+        async with self.db.transaction() as s:
+            seal = await self._seal_named(s, name)
+            if seal.active == active:
+                raise Conflict("seal.already_on" if active else "seal.already_off",
+                               name=seal.name)
+            seal.active, seal.updated_at = active, now
+            await s.flush()
+            audit.record(s, at=now, actor_id=actor.id, action="seal.active", entity="seal",
+                         entity_id=seal.id, before={"active": not active},
+                         after={"active": active})
+            return await self.view_of_seal(s, seal)
+
+    # --- building a request -----------------------------------------------------------------
+
+    async def check_seal(self, actor: Actor, seal_id: int) -> SealView:
+        """The seal the applicant picked, if it takes requests now."""
+        async with self.db.transaction() as s:
+            seal = await s.get(Seal, seal_id)
+            if seal is None:
+                raise NotFound("seal.unknown")
+            if not seal.active:
+                raise InvalidInput("seal.inactive", seal=seal.name)
+            return await self.view_of_seal(s, seal)
+
+    @staticmethod
+    def clean_title(text: str) -> str:
+        title = one_line(text)
+        if not title:
+            raise InvalidInput("seal.title_empty")
+        if len(title) > TITLE_LIMIT:
+            raise InvalidInput("seal.title_too_long", limit=TITLE_LIMIT)
+        return title
+
+    @staticmethod
+    def parse_doc_type(text: str) -> str:
+        kind = DOC_TYPE_WORDS.get(one_line(text).lower())
+        if kind is None:
+            raise InvalidInput("seal.doc_type_unknown")
+        return kind
+
+    def parse_copies(self, text: str) -> int:
+        match = DIGITS.match(str(text))
+        limit = self.config.seals.max_copies
+        if match is None or int(match.group(1)) < 1:
+            raise InvalidInput("seal.copies_invalid", limit=limit)
+        copies = int(match.group(1))
+        if copies > limit:
+            raise InvalidInput("seal.copies_too_many", limit=limit)
+        return copies
+
+    @staticmethod
+    def clean_purpose(text: str) -> str:
+        purpose = one_line(text)
+        if not purpose:
+            raise InvalidInput("seal.purpose_empty")
+        if len(purpose) > PURPOSE_LIMIT:
+            raise InvalidInput("seal.purpose_too_long", limit=PURPOSE_LIMIT)
+        return purpose
+
+    @staticmethod
+    def clean_recipient(text: str) -> str:
+        recipient = one_line(text)
+        if not recipient:
+            raise InvalidInput("seal.recipient_empty")
+        if len(recipient) > RECIPIENT_LIMIT:
+            raise InvalidInput("seal.recipient_too_long", limit=RECIPIENT_LIMIT)
+        return recipient
+
+    @staticmethod
+    def clean_place(text: str) -> str:
+        place = one_line(text)
+        if not place:
+            raise InvalidInput("seal.place_empty")
+        if len(place) > PLACE_LIMIT:
+            raise InvalidInput("seal.place_too_long", limit=PLACE_LIMIT)
+        return place
+
+    def parse_return(self, text: str) -> datetime:
+        """When the borrowed seal comes back: a time after now (echoed before saving)."""
+        now = self.clock.now()
+        parsed = user_time(text, now=now, tz=self.config.tz,
+                           default_time=self.config.tasks.workday_end)
+        if parsed.when <= now:
+            raise InvalidInput("seal.return_past")
+        if parsed.when > now + timedelta(days=30):
+            raise InvalidInput("seal.return_too_far", days=30)
+        return parsed.when
+
+    def check_file(self, size: int | None) -> None:
+        """Telegram gives bots files up to 20 MB; a bigger document could never be opened
+        by the approvers or the keeper."""
+        limit = self.config.seals.max_file_mb
+        if size is not None and size > limit * 1024 * 1024:
+            raise InvalidInput("seal.file_too_big", limit=limit)
+        if size == 0:
+            raise InvalidInput("seal.file_empty")
+
+    def draft_params(self, draft: SealDraft, seal_name: str) -> dict[str, Any]:
+        return self._params(seal=seal_name, title=draft.title, doc_type=draft.doc_type,
+                            copies=draft.copies, purpose=draft.purpose,
+                            recipient=draft.recipient, urgent=draft.urgent,
+                            takeout=draft.takeout, place=draft.place,
+                            return_due=draft.return_at, file_name=draft.file_name or None)
+
+    def _params(self, *, seal: str, title: str, doc_type: str, copies: int, purpose: str,
+                recipient: str, urgent: bool, takeout: bool, place: str,
+                return_due: datetime | None, file_name: str | None) -> dict[str, Any]:
+        back = return_due.astimezone(self.config.tz) if return_due else None
+        fields: dict[str, Any] = {
+            "seal": seal, "title": title,
+            "doc_type": ref(f"seal.doc.{doc_type}") if doc_type else "—",
+            "copies": copies, "purpose": purpose or "—", "recipient": recipient or "—",
+            "urgency": ref("seal.urgency.urgent" if urgent else "seal.urgency.normal"),
+            "use": ref("seal.use.takeout", place=place, back=f"{back:%m-%d %H:%M}")
+            if takeout and back else ref("seal.use.office"),
+            "file": file_name or ref("seal.no_file"),
+        }
+        return fields | {"details": ref("seal.details", **fields)}
+
+    # --- submitting -------------------------------------------------------------------------
+
+    async def resolve_route(self, s: AsyncSession, seal: Seal,
+                            applicant: Staff) -> list[StepSpec]:
+        specs: list[StepSpec] = []
+        for step in seal.route:
+            ids: list[int] = []
+            for who in step["who"]:
+                if who == HEAD:
+                    dept = await s.get(Department, applicant.department_id) \
+                        if applicant.department_id is not None else None
+                    head = await find_department_head(s, dept) if dept is not None else None
+                    if head is not None and head.id not in ids:
+                        ids.append(head.id)
+                elif who not in ids:
+                    ids.append(int(who))
+            # A step with nobody (no head known) is left out; the engine also takes the
+            # applicant out of every step.
+            if ids:
+                mode = step["mode"] if len(ids) > 1 else "one"
+                specs.append(StepSpec(mode, tuple(ids)))  # type: ignore[arg-type]
+        if not specs:
+            raise InvalidInput("approvals.route_empty")
+        return specs
+
+    async def submit(self, actor: Actor, draft: SealDraft) -> RequestView:
+        """Check everything again (the draft may be old), then create the request and its
+        approval, and send the first step's cards."""
+        title = self.clean_title(draft.title)
+        kind = self.parse_doc_type(draft.doc_type)
+        copies = self.parse_copies(str(draft.copies))
+        purpose = self.clean_purpose(draft.purpose)
+        recipient = self.clean_recipient(draft.recipient)
+        place, back = "", None
+        if draft.takeout:
+            place = self.clean_place(draft.place)
+            back = draft.return_at
+            if back is None or back <= self.clock.now():
+                raise InvalidInput("seal.return_past")
+        now = self.clock.now()
+        async with self.db.transaction() as s:
+            seal = await s.get(Seal, draft.seal_id)
+            if seal is None:
+                raise NotFound("seal.unknown")
+            if not seal.active:
+                raise InvalidInput("seal.inactive", seal=seal.name)
+            applicant = await s.get(Staff, actor.id)
+            assert applicant is not None
+            route = await self.resolve_route(s, seal, applicant)
+            request = SealRequest(
+                seal_id=seal.id, applicant_id=actor.id, department_id=applicant.department_id,
+                title=title, doc_type=kind, copies=copies, purpose=purpose,
+                recipient=recipient, urgent=draft.urgent, takeout=draft.takeout,
+                takeout_place=place, return_due=back, file_id=draft.file_id or None,
+                file_name=(draft.file_name or None) if draft.file_id else None,
+                status=PENDING, created_at=now)
+            s.add(request)
+            await s.flush()
+            state = await self.approvals.open(s, kind=KIND, subject_id=request.id,
+                                              applicant_id=actor.id, route=route, now=now)
+            audit.record(s, at=now, actor_id=actor.id, action="seal.request",
+                         entity="seal_request", entity_id=request.id,
+                         after={"seal": seal.name, "title": title, "copies": copies,
+                                "takeout": draft.takeout})
+            view = await self._view(s, request, state)
+            await self._start_step(s, view, now)
+            return view
+
+    # --- deciding ---------------------------------------------------------------------------
+
+    async def check_decider(self, actor: Actor, request_id: int) -> RequestView:
+        """Before a rejecting approver is asked for the reason: refuse a stale or foreign
+        card at once."""
+        async with self.db.transaction() as s:
+            request = await self._request(s, request_id)
+            state = await self.approvals.check_decider(
+                s, request_id=await self._approval_id(s, request), actor=actor)
+            return await self._view(s, request, state)
+
+    async def decide(self, actor: Actor, request_id: int, approve: bool,
+                     comment: str = "") -> Outcome:
+        now = self.clock.now()
+        async with self.db.transaction() as s:
+            request = await self._request(s, request_id)
+            decided = await self.approvals.decide(
+                s, request_id=await self._approval_id(s, request), actor=actor,
+                approve=approve, comment=comment, now=now)
+            d = decided.decision
+            at = f"{d.at.astimezone(self.config.tz):%m-%d %H:%M}"
+            prefix = f"seal:{request.id}:card:{decided.step}:"
+            if decided.step_completed:
+                await outbox.cancel_prefix(s, prefix)
+                await outbox.cancel_prefix(s, f"seal:{request.id}:remind:{decided.step}:")
+                cards = await outbox.sent_cards(s, prefix, self.config.language)
+            else:  # 会签: this approver is done, the others still decide
+                await outbox.cancel(s, f"seal:{request.id}:remind:{decided.step}:{actor.id}")
+                cards = [c for c in await outbox.sent_cards(s, prefix, self.config.language)
+                         if c.chat_id == actor.telegram_user_id]
+            if decided.final:
+                request.status = APPROVED if decided.status == APPROVAL_APPROVED else REJECTED
+                if request.status == APPROVED:
+                    request.approved_at = now
+                else:
+                    request.closed_at = now
+                await s.flush()
+            view = await self._view(s, request, decided.state)
+            if approve:
+                line = ref("seal.line.approved", name=d.name, at=at)
+            else:
+                line = ref("seal.line.rejected", name=d.name, at=at, reason=d.comment)
+            if decided.step_completed and not decided.final:
+                await self._tell(s, view, "seal.note_step", [view.applicant_id], now,
+                                 name=d.name, next=lines(list(view.waiting_on), ref("list.sep")))
+                await self._start_step(s, view, now)
+            elif decided.final and approve:
+                await self._tell(s, view, "seal.note_approved", [view.applicant_id], now,
+                                 name=d.name)
+                await self._send_keeper_cards(s, view, now)
+            elif decided.final:
+                await self._tell(s, view, "seal.note_rejected", [view.applicant_id], now,
+                                 name=d.name, reason=d.comment)
+            return Outcome(view, line, tuple(cards), decided.final)
+
+    async def withdraw(self, actor: Actor, request_id: int) -> Outcome:
+        now = self.clock.now()
+        async with self.db.transaction() as s:
+            request = await self._request(s, request_id)
+            approval_id = await self._approval_id(s, request)
+            before = await self.approvals.state(s, approval_id)
+            state = await self.approvals.withdraw(s, request_id=approval_id, actor=actor,
+                                                  now=now)
+            step = before.current_step
+            cards: list[outbox.SentCard] = []
+            if step is not None:
+                prefix = f"seal:{request.id}:card:{step}:"
+                await outbox.cancel_prefix(s, prefix)
+                cards = await outbox.sent_cards(s, prefix, self.config.language)
+            await outbox.cancel_prefix(s, f"seal:{request.id}:remind:")
+            request.status, request.closed_at = WITHDRAWN, now
+            await s.flush()
+            audit.record(s, at=now, actor_id=actor.id, action="seal.withdraw",
+                         entity="seal_request", entity_id=request.id,
+                         before={"status": PENDING}, after={"status": WITHDRAWN})
+            view = await self._view(s, request, state)
+            line = ref("seal.line.withdrawn", name=actor.name,
+                       at=f"{now.astimezone(self.config.tz):%m-%d %H:%M}")
+            return Outcome(view, line, tuple(cards), True)
+
+    # --- reading ----------------------------------------------------------------------------
+
+    async def get(self, actor: Actor, request_id: int) -> RequestView:
+        async with self.db.transaction() as s:
+            request = await self._request(s, request_id)
+            view = await self._view(s, request)
+            await self.require_reader(s, actor, view)
+            return view
+
+    async def require_reader(self, s: AsyncSession, actor: Actor, view: RequestView) -> None:
+        """The applicant, anyone on the route, the seal's keepers, and the office's clerks
+        and leaders may see a request; nobody else learns anything about it."""
+        if actor.id == view.applicant_id or actor.has(Role.CLERK, Role.LEADER, Role.ADMIN):
+            return
+        if any(actor.id == p.id for st in view.approval.steps for p in st.approvers):
+            return
+        keeper = await s.scalar(select(SealKeeper.id).where(
+            SealKeeper.seal_id == view.seal_id, SealKeeper.staff_id == actor.id))
+        if keeper is None:
+            raise PermissionDenied("seal.not_yours")
+
+    async def file_of(self, actor: Actor, request_id: int) -> tuple[str, str]:
+        view = await self.get(actor, request_id)
+        if not view.file_id:
+            raise NotFound("seal.no_file_attached")
+        return view.file_id, view.file_name or "document"
+
+    async def mine(self, actor: Actor) -> list[RequestView]:
+        """The applicant's requests still under way (pending, approved, out)."""
+        async with self.db.transaction() as s:
+            rows = await s.scalars(select(SealRequest).where(
+                SealRequest.applicant_id == actor.id, SealRequest.status.in_(OPEN))
+                .order_by(SealRequest.id))
+            return [await self._view(s, r) for r in rows]
+
+    async def keeper_ids(self, s: AsyncSession, seal_id: int) -> list[int]:
+        return list(await s.scalars(
+            select(SealKeeper.staff_id).join(Staff, Staff.id == SealKeeper.staff_id)
+            .where(SealKeeper.seal_id == seal_id, Staff.active.is_(True))
+            .order_by(SealKeeper.id)))
+
+    # --- cards and messages -----------------------------------------------------------------
+
+    def decision_buttons(self, view: RequestView) -> list[list[dict[str, Any]]]:
+        rows = [[{"key": "btn.seal_approve", "data": f"seal:approve:{view.id}"},
+                 {"key": "btn.seal_reject", "data": f"seal:reject:{view.id}"}]]
+        if view.file_id:
+            rows.append([{"key": "btn.seal_file", "data": f"seal:file:{view.id}"}])
+        return rows
+
+    def keeper_buttons(self, view: RequestView) -> list[list[dict[str, Any]]]:
+        action = "handover" if view.takeout else "stamp"
+        rows = [[{"key": f"btn.seal_{action}", "data": f"seal:{action}:{view.id}"}]]
+        if view.file_id:
+            rows.append([{"key": "btn.seal_file", "data": f"seal:file:{view.id}"}])
+        return rows
+
+    async def _start_step(self, s: AsyncSession, view: RequestView, now: datetime) -> None:
+        """Cards to the approvers of the step that has just started, and their reminder."""
+        step = view.approval.current
+        if step is None:
+            return
+        total = len([st for st in view.approval.steps if st.status != "skipped"])
+        number = 1 + len([st for st in view.approval.steps
+                          if st.position < step.position and st.status != "skipped"])
+        params = view.params | {"step": number, "steps": total,
+                                "mode": ref(f"approvals.mode.{step.mode}"),
+                                "history": self.history_ref(view)}
+        cfg = self.config
+        remind_at = self.calendar.add_working_time(
+            now, timedelta(hours=cfg.seals.pending_remind_hours), cfg.tasks.workday_start,
+            cfg.tasks.workday_end, cfg.tz)
+        for person in step.undecided:
+            await outbox.schedule(
+                s, key=f"seal:{view.id}:card:{step.position}:{person.id}",
+                recipient_id=person.id, template="seal.card", due_at=now, now=now,
+                params=params, buttons=self.decision_buttons(view), urgent=view.urgent)
+            await outbox.schedule(
+                s, key=f"seal:{view.id}:remind:{step.position}:{person.id}",
+                recipient_id=person.id, template="seal.remind_pending", due_at=remind_at,
+                now=now, params=params, buttons=self.decision_buttons(view),
+                urgent=view.urgent)
+
+    async def _send_keeper_cards(self, s: AsyncSession, view: RequestView,
+                                 now: datetime) -> None:
+        params = view.params | {"history": self.history_ref(view)}
+        for keeper_id in await self.keeper_ids(s, view.seal_id):
+            await outbox.schedule(
+                s, key=f"seal:{view.id}:keeper:{keeper_id}", recipient_id=keeper_id,
+                template="seal.keeper_card", due_at=now, now=now, params=params,
+                buttons=self.keeper_buttons(view), urgent=view.urgent)
+
+    async def _tell(self, s: AsyncSession, view: RequestView, template: str,
+                    recipients: list[int], now: datetime, **extra: Any) -> None:
+        """A notice about one request; each its own message (numbered in the key)."""
+        prefix = f"sealnote:{view.id}:"
+        number = len(await outbox.rows_with_prefix(s, prefix))
+        for staff_id in recipients:
+            await outbox.schedule(
+                s, key=f"{prefix}{number}:{staff_id}", recipient_id=staff_id,
+                template=template, due_at=now, now=now, params=view.params | extra,
+                urgent=view.urgent)
+
+    def history_ref(self, view: RequestView) -> dict[str, object]:
+        """The decisions so far, one line each ("陈志强 11-27 10:05 批准")."""
+        items: list[object] = []
+        for d in view.approval.decisions:
+            at = f"{d.at.astimezone(self.config.tz):%m-%d %H:%M}"
+            items.append(ref("seal.history_line", name=d.name, at=at,
+                             verdict=ref("approvals.verdict.approve" if d.approve
+                                         else "approvals.verdict.reject"),
+                             comment=d.comment or ""))
+        return lines(items) if items else ref("seal.history_none")
+
+    # --- loading ----------------------------------------------------------------------------
+
+    async def _request(self, s: AsyncSession, request_id: int) -> SealRequest:
+        request = await s.get(SealRequest, request_id, populate_existing=True)
+        if request is None:
+            raise NotFound("seal.unknown_request")
+        return request
+
+    async def _approval_id(self, s: AsyncSession, request: SealRequest) -> int:
+        found = await self.approvals.for_subject(s, KIND, request.id)
+        if found is None:
+            raise NotFound("seal.unknown_request")
+        return found.id
+
+    async def view(self, s: AsyncSession, request: SealRequest) -> RequestView:
+        return await self._view(s, request)
+
+    async def _view(self, s: AsyncSession, request: SealRequest,
+                    state: ApprovalState | None = None) -> RequestView:
+        if state is None:
+            found = await self.approvals.for_subject(s, KIND, request.id)
+            assert found is not None
+            state = found
+        params = self._params(
+            seal=request.seal.name, title=request.title, doc_type=request.doc_type,
+            copies=request.copies, purpose=request.purpose, recipient=request.recipient,
+            urgent=request.urgent, takeout=request.takeout, place=request.takeout_place,
+            return_due=request.return_due, file_name=request.file_name)
+        params |= {"id": request.id, "applicant": request.applicant.name,
+                   "department": request.department.name if request.department else "—",
+                   "status": ref(f"seal.status.{request.status}")}
+        return RequestView(
+            id=request.id, seal_id=request.seal_id, seal=request.seal.name,
+            status=request.status, applicant_id=request.applicant_id,
+            applicant=request.applicant.name,
+            department=request.department.name if request.department else "",
+            title=request.title, doc_type=request.doc_type, copies=request.copies,
+            purpose=request.purpose, recipient=request.recipient, urgent=request.urgent,
+            takeout=request.takeout, place=request.takeout_place,
+            return_due=request.return_due, file_id=request.file_id,
+            file_name=request.file_name, created_at=request.created_at, approval=state,
+            params=params)
+
