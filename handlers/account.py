@@ -90,6 +90,8 @@ async def help_(update: Update, context: BotContext) -> None:
         parts.append(context.t("help.clerk"))
     if me.is_admin or me.has(Role.CLERK, Role.LEADER):
         parts.append(context.t("help.organiser"))
+    if me.is_admin or me.has(Role.CLERK, Role.LEADER, Role.SEAL_KEEPER):
+        parts.append(context.t("help.seals"))
     if me.is_admin:
         parts.append(context.t("help.admin"))
     await reply(update, context, "\n\n".join(parts), menu_keyboard(context.lang))

@@ -72,11 +72,13 @@ COMMANDS: list[CommandEntry] = [
     CommandEntry("decision_done", "cmd.decision_done"),
     CommandEntry("meeting_series", "cmd.meeting_series"),
     CommandEntry("meeting_series_stop", "cmd.meeting_series_stop"),
+    CommandEntry("seal", "cmd.seal"),
+    CommandEntry("seals", "cmd.seals"),
 ]
 
 # Rows of menu buttons, as catalog keys; the text handler maps each label back to its action.
 MENU: list[list[str]] = [
-    ["menu.signin", "menu.signout", "menu.duty"],
+    ["menu.signin", "menu.signout", "menu.duty", "menu.seal"],
     ["menu.meetings", "menu.tasks", "menu.whoami", "menu.help"],
 ]
 

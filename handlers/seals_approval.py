@@ -1,9 +1,238 @@
-"""Seals: placeholder, being written (issue 6)."""
+"""The approvers' side of seal requests (用印审批), on the cards SealService sends.
+
+  seal:approve:<id>  decided at once; every delivered card (and reminder) of the step is
+                     edited to show who decided and when, without buttons
+  seal:reject:<id>   checked first (a stale or foreign card is refused at once), then the
+                     reason is asked as a one-question conversation ("seal-reject"); /cancel
+                     or another command leaves the request as it was
+  seal:file:<id>     the attached document, to whoever may read the request (approvers,
+                     keepers, the applicant, the office)
+
+Every press is decided by SealService, which checks the presser against the current step: a
+repeated, forged or stale press gets a popup and changes nothing, and a stale card is
+redrawn as decided.
+"""
 
 from __future__ import annotations
 
-from telegram.ext import Application
+import logging
+
+from telegram import Message, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.i18n import lines, ref
+from bot.services.errors import Conflict, DomainError, InvalidInput
+from bot.services.seals import Outcome
+from handlers import account
+from handlers.common import (
+    FRESH,
+    OPEN_QUESTION,
+    Asking,
+    ask,
+    callback_id,
+    conversation_fallbacks,
+    conversation_options,
+    domain_errors,
+    entry_point,
+    forget_questions,
+    open_question,
+    pressed_message,
+    reply,
+    timeout_actor,
+)
+from handlers.context import BotContext
+from handlers.menu import MENU_LABEL
+from handlers.seal_cards import close_cards
+
+log = logging.getLogger(__name__)
+
+CONVERSATION = "seal-reject"
+WAIT_REASON = "seal-reason"
+# The open question (handlers.common.OPEN_QUESTION): "sealreject:<request id>:<card>", card
+# being the message id of the pressed card (0 if none).
+KIND = "sealreject"
+
+
+def _pressed_card(update: Update) -> Message | None:
+    """The pressed message if it carries the pressed button: a card of this request, never
+    some other message a forged press came from (which must not be edited)."""
+    query = update.callback_query
+    message = pressed_message(update)
+    markup = message.reply_markup if message is not None else None
+    if query is None or message is None or markup is None:
+        return None
+    carried = any(b.callback_data == query.data for row in markup.inline_keyboard for b in row)
+    return message if carried else None
+
+
+async def _refresh(context: BotContext, request_id: int, pressed: Message | None) -> None:
+    """A press on a stale card: redraw it (and the step's other cards) as decided."""
+    try:
+        outcome = await context.services.seals.card_state(context.me, request_id)
+    except DomainError:
+        return
+    if outcome is not None:
+        await close_cards(context, outcome.cards, outcome.line, pressed)
+
+
+def _done_text(context: BotContext, outcome: Outcome) -> str:
+    view = outcome.request
+    if outcome.final:
+        key = "approved" if view.status != "rejected" else "rejected"
+        return str(context.t(f"seal_approval.done.{key}", id=view.id, title=view.title))
+    current = view.approval.current
+    if current is not None and any(d.approver_id == context.me.id for d in current.decisions):
+        return str(context.t("seal_approval.done.partial"))
+    return str(context.t("seal_approval.done.step",
+                         next=lines(list(view.waiting_on), ref("list.sep"))))
+
+
+# --- approve ------------------------------------------------------------------------------------
+
+@domain_errors
+async def approve(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    request_id = callback_id(update)
+    pressed = _pressed_card(update)
+    try:
+        outcome = await context.services.seals.decide(context.me, request_id, True)
+    except Conflict:
+        await _refresh(context, request_id, pressed)
+        raise  # answered as a popup by domain_errors; nothing changed
+    # A reason asked for this request (驳回 pressed, then 批准) must not take the next message.
+    asking = open_question(context, KIND)
+    if asking is not None and asking[0] == request_id:
+        forget_questions(context)
+    await query.answer(_done_text(context, outcome))
+    await close_cards(context, outcome.cards, outcome.line, pressed)
+
+
+# --- reject: ask for the reason -----------------------------------------------------------------
+
+@entry_point
+async def reject_start(update: Update, context: BotContext) -> object:
+    query = update.callback_query
+    assert query is not None
+    request_id = callback_id(update)
+    pressed = pressed_message(update)
+    try:
+        view = await context.services.seals.check_decider(context.me, request_id)
+    except Conflict:
+        await _refresh(context, request_id, _pressed_card(update))
+        raise
+    ask(context, OPEN_QUESTION, f"{KIND}:{request_id}:{pressed.message_id if pressed else 0}")
+    await query.answer()
+    await reply(update, context, context.t("seal_approval.ask_reason", **view.params))
+    return WAIT_REASON
+
+
+async def got_reason(update: Update, context: BotContext) -> object:
+    message = update.effective_message
+    assert message is not None
+    asking = open_question(context, KIND)
+    if asking is None:
+        return ConversationHandler.END
+    request_id, card = asking
+    try:
+        outcome = await context.services.seals.decide(context.me, request_id, False,
+                                                      message.text or "")
+    except InvalidInput as exc:  # no reason, or too long: ask again
+        await reply(update, context, context.t(exc.key, **exc.params))
+        await reply(update, context, context.t("seal_approval.ask_again"))
+        return WAIT_REASON
+    except DomainError as exc:  # decided or withdrawn while the reason was typed
+        forget_questions(context)
+        await reply(update, context, context.t(exc.key, **exc.params))
+        if isinstance(exc, Conflict):
+            await _refresh(context, request_id, None)
+        return ConversationHandler.END
+    forget_questions(context)
+    await reply(update, context, _done_text(context, outcome))
+    await close_cards(context, outcome.cards, outcome.line)
+    chat = update.effective_chat
+    if card and chat is not None and all(
+            (c.chat_id, c.message_id) != (chat.id, card) for c in outcome.cards):
+        # The button was pressed on a message the outbox did not deliver: take its buttons
+        # away, so it is not pressed again.
+        await _close_unknown(context, chat.id, card, outcome)
+    return ConversationHandler.END
+
+
+async def _close_unknown(context: BotContext, chat_id: int, message_id: int,
+                         outcome: Outcome) -> None:
+    try:
+        await context.bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id,
+                                                    reply_markup=None)
+    except TelegramError as exc:  # deleted by its reader: the decision stands
+        log.info("seal %d: pressed message %s not closed: %s", outcome.request.id,
+                 message_id, exc)
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    forget_questions(context)
+    return await account.cancel_conversation(update, context)
+
+
+def _forget(context: BotContext) -> None:
+    if open_question(context, KIND) is not None:
+        forget_questions(context)
+
+
+async def timed_out(update: Update, context: BotContext) -> None:
+    """Silent if the question was answered or replaced meanwhile."""
+    asking = open_question(context, KIND)
+    if asking is None:
+        return
+    forget_questions(context)
+    if await timeout_actor(update, context) is not None:
+        await reply(update, context, context.t("seal_approval.timeout", id=asking[0]))
+
+
+# --- the attached document ----------------------------------------------------------------------
+
+@domain_errors
+async def send_file(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    chat = update.effective_chat
+    assert query is not None and chat is not None
+    request_id = callback_id(update)
+    seals = context.services.seals
+    file_id, file_name = await seals.file_of(context.me, request_id)
+    view = await seals.get(context.me, request_id)
+    await query.answer()
+    await context.bot.send_document(
+        chat.id, document=file_id, filename=file_name,
+        caption=str(context.t("seal_approval.file_caption", id=view.id, title=view.title)),
+        parse_mode=ParseMode.HTML)
+
+
+# --- wiring -------------------------------------------------------------------------------------
+
+def conversation(app: Application) -> ConversationHandler[BotContext]:  # type: ignore[type-arg]
+    entry = CallbackQueryHandler(reject_start, pattern=r"^seal:reject:\d+$")
+    text = FRESH & filters.TEXT & ~filters.COMMAND & ~MENU_LABEL & Asking(app, KIND)
+    return ConversationHandler(
+        entry_points=[entry],
+        states={
+            WAIT_REASON: [MessageHandler(text, got_reason), entry],
+            ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
+        },
+        fallbacks=conversation_fallbacks(cancel, _forget),
+        **conversation_options(CONVERSATION),
+    )
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    return None
+    app.add_handler(conversation(app))
+    app.add_handler(CallbackQueryHandler(approve, pattern=r"^seal:approve:\d+$"))
+    app.add_handler(CallbackQueryHandler(send_file, pattern=r"^seal:file:\d+$"))

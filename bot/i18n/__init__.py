@@ -19,7 +19,7 @@ FEATURES = (
     "duty", "duty_signin", "duty_swaps", "duty_sheets",
     "meetings", "meetings_create", "meetings_rsvp", "meetings_changes", "meetings_minutes",
     "tasks", "tasks_assign", "tasks_progress", "tasks_supervision",
-    "approvals", "seals",
+    "approvals", "seals", "seals_request", "seals_approval", "seals_keeping",
 )
 DEFAULT_LANGUAGE = "zh"
 

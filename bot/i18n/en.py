@@ -69,6 +69,7 @@ MESSAGES: dict[str, str] = {
         "/swap ask to swap a shift  /holidays coming holidays\n"
         "/tasks my tasks (assigned, overdue)  /progress report progress  /extend  /done submit\n"
         "/meetings my meetings  /checkin check in (answer a notice with its buttons)\n"
+        "/seal ask to use a seal (approvers decide on the card)  /seals seals and their routes\n"
         "/whoami my registration  /lang language  /menu menu  /cancel cancel"
     ),
     "help.clerk": (
@@ -77,6 +78,11 @@ MESSAGES: dict[str, str] = {
         "/roster set ID 值班|带班 NAME  /roster cancel ID  /roster export 2026-10\n"
         "Send the roster sheet (.xlsx) to import it\n"
         "/duty report 2026-11 — monthly duty attendance"
+    ),
+    "help.seals": (
+        "<b>Seal register (keepers, clerks, leaders)</b>\n"
+        "/seals queue to stamp, to come back  /seals ledger 2026-11 [seal] [department] — "
+        "the seal ledger (Excel export)"
     ),
     "help.organiser": (
         "<b>Meetings (clerks, leaders)</b>\n"
@@ -97,6 +103,7 @@ MESSAGES: dict[str, str] = {
         "get the sheet back with links\n"
         "/people list of people\n/deactivate name — cut a person's access at once\n"
         "/dept_head department name — set a department's head\n"
+        "/seals add name | keepers | route  /seals keepers|route|on|off — the seal registry\n"
         "/holiday holidays and make-up workdays\n/whoami my registration  /lang language"
     ),
     "people.invite_usage": (

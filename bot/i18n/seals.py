@@ -74,8 +74,11 @@ ZH: dict[str, str] = {
         "印章：{seal}\n文件：{title}（{doc_type}）\n份数：{copies} 份\n事由：{purpose}\n"
         "报送单位：{recipient}\n方式：{use}\n紧急程度：{urgency}\n附件：{file}"),
     "seal.card": (
-        "🔏 <b>用印审批</b> #{id}（第 {step}/{steps} 步，{mode}）\n"
+        "🔏 <b>用印审批</b> #{id}（第 {step}/{steps} 步{mode}）\n"
         "申请人：{applicant}（{department}）\n{details}\n已审批：\n{history}"),
+    "seal.step_mode.one": "",
+    "seal.step_mode.any": "，或签：一人批准即可",
+    "seal.step_mode.all": "，会签：须全部批准",
     "seal.remind_pending": (
         "⏰ 用印申请 #{id} 等待您审批已超时：{applicant}（{department}）申请用 {seal}，"
         "文件：{title}（{copies} 份）。请及时审批。"),
@@ -160,8 +163,11 @@ EN: dict[str, str] = {
         "Seal: {seal}\nDocument: {title} ({doc_type})\nCopies: {copies}\nPurpose: {purpose}\n"
         "Recipient: {recipient}\nUse: {use}\nUrgency: {urgency}\nFile: {file}"),
     "seal.card": (
-        "🔏 <b>Seal request</b> #{id} (step {step}/{steps}, {mode})\n"
+        "🔏 <b>Seal request</b> #{id} (step {step}/{steps}{mode})\n"
         "Applicant: {applicant} ({department})\n{details}\nDecided so far:\n{history}"),
+    "seal.step_mode.one": "",
+    "seal.step_mode.any": ", any one of them may approve",
+    "seal.step_mode.all": ", all of them must approve",
     "seal.remind_pending": (
         "⏰ Seal request #{id} has been waiting for your decision: {applicant} ({department}), "
         "{seal}, {title} ({copies} copies). Please decide."),

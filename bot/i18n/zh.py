@@ -64,6 +64,7 @@ MESSAGES: dict[str, str] = {
         "/swap 申请换班　/holidays 节假日安排\n"
         "/tasks 我的事项（assigned 我交办的、overdue 逾期）　/progress 报告进度　/extend 申请延期　/done 提交办结\n"
         "/meetings 我的会议　/checkin 会议签到（会议通知上可直接回执：参加、请假、委托参会）\n"
+        "/seal 申请用印（审批卡片上可直接批准、驳回）　/seals 印章及审批流程\n"
         "/whoami 我的信息　/lang 切换语言　/menu 常用菜单　/cancel 取消当前操作"
     ),
     "help.clerk": (
@@ -72,6 +73,10 @@ MESSAGES: dict[str, str] = {
         "/roster set 编号 值班|带班 姓名　/roster cancel 编号　/roster export 2026-10\n"
         "发送值班表 Excel —— 批量导入排班\n"
         "/duty report 2026-11 —— 月度值班考勤"
+    ),
+    "help.seals": (
+        "<b>用印登记（印章管理员、办公室、领导）</b>\n"
+        "/seals queue 待用印、待归还　/seals ledger 2026-11 [印章] [部门] —— 用印登记簿（可导出 Excel）"
     ),
     "help.organiser": (
         "<b>会议（办公室、领导）</b>\n"
@@ -91,6 +96,7 @@ MESSAGES: dict[str, str] = {
         "发送花名册 Excel（姓名、部门、职务、电话、角色）—— 批量登记，返回含注册链接的表格\n"
         "/people 人员名单\n/deactivate 姓名 —— 停用人员，立即生效\n"
         "/dept_head 部门 姓名 —— 设置部门负责人\n"
+        "/seals add 名称 | 保管人 | 审批流程　/seals keepers|route|on|off —— 印章管理\n"
         "/holiday 节假日与调休设置\n/whoami 我的信息　/lang 切换语言"
     ),
     # 人员管理

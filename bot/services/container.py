@@ -27,6 +27,7 @@ from bot.services.meeting_rsvp import RsvpService
 from bot.services.meetings import MeetingService
 from bot.services.notifier import Notifier
 from bot.services.people import PeopleService
+from bot.services.seal_keeping import SealKeepingService
 from bot.services.seals import SealService
 from bot.services.staff_import import StaffImportService
 from bot.services.sweeps import Sweep, SweepRunner
@@ -64,13 +65,18 @@ class Services:
         # The approvals engine: seal requests route through it.
         self.approvals = ApprovalService(db, config, clock)
         self.seals = SealService(db, config, clock, self.approvals, self.calendar)
+        self.seal_keeping = SealKeepingService(db, config, clock, self.approvals,
+                                               self.seals, self.calendar)
         self.task_assign = TaskAssignService(db, config, clock, self.tasks)
         self.task_progress = ProgressService(db, config, clock, self.tasks)
         self.supervision = SupervisionService(db, config, clock, self.tasks)
         self.sweeps = SweepRunner(db, config, clock)
         self.supervision.use_calendar(self.calendar)
         self.supervision.use_office(self.duty, self.meetings)
+        self.supervision.use_decisions(self.seals.digest_lines)
         for sweep in self.supervision.sweeps():
+            self.sweeps.add(sweep)
+        for sweep in self.seal_keeping.sweeps():
             self.sweeps.add(sweep)
         self.minutes.use_calendar(self.calendar)
         self.sweeps.add(Sweep("meeting-series", config.meetings.series_generate_at,

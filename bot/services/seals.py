@@ -9,10 +9,12 @@ skipped, so a leader who applies goes straight to the next approver).
 A request is validated field by field as the applicant answers (`clean_*`, `parse_*`), and
 once more as a whole at `submit`, which creates the request and its approval in one
 transaction and sends the first step's cards. Each approver's card is an outbox row keyed
-`seal:<id>:card:<step>:<staff>`; after a step is decided (or the request withdrawn) every
-delivered card of that step is handed back in the outcome for the handler to edit, and the
-undelivered ones are cancelled. A step waiting `pending_remind_hours` working hours reminds
-its approvers once (`seal:<id>:remind:<step>:<staff>`). On the final approval the seal's
+`seal:<id>:card:<step>:<staff>`. A step waiting `pending_remind_hours` working hours
+reminds its approvers once (`seal:<id>:remind:<step>:<staff>`, with the same buttons).
+After a step is decided (or the request withdrawn) every delivered card and reminder of that
+step is handed back in the outcome for the handler to edit, and the undelivered ones are
+cancelled; `card_state` gives the same for a press on a stale card. What waits on a leader
+goes into their daily digest (`digest_lines`). On the final approval the seal's
 keepers get a card (`seal:<id>:keeper:<staff>`): the stamping record and the take-out live in
 bot/services/seal_keeping.py, which writes the ledger.
 """
@@ -32,14 +34,8 @@ from bot.config import Config
 from bot.i18n import lines, ref
 from bot.services import audit, outbox
 from bot.services.access import Actor, Role
-from bot.services.approvals import (
-    APPROVED as APPROVAL_APPROVED,
-)
-from bot.services.approvals import (
-    ApprovalService,
-    ApprovalState,
-    StepSpec,
-)
+from bot.services.approvals import APPROVED as APPROVAL_APPROVED
+from bot.services.approvals import ApprovalService, ApprovalState, StepSpec, StepView
 from bot.services.calendar import HolidayCalendar
 from bot.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.services.people import find_department_head, resolve_person
@@ -71,8 +67,12 @@ PEOPLE_SPLIT = re.compile(r"[\s,，、;；]+")
 DIGITS = re.compile(r"^\s*(\d{1,6})\s*(?:份|copies|copy)?\s*$", re.IGNORECASE)
 
 
+# Invisible characters a phone keyboard can send alone (an "empty" answer in disguise).
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+
 def one_line(text: str) -> str:
-    return " ".join((text or "").split())
+    return " ".join((text or "").translate(INVISIBLE).split())
 
 
 @dataclass(frozen=True)
@@ -525,6 +525,12 @@ class SealService:
 
     async def decide(self, actor: Actor, request_id: int, approve: bool,
                      comment: str = "") -> Outcome:
+        """One approver's decision. The outcome's cards are every delivered card and
+        reminder of the step that is now decided (or, in a 会签 step still waiting for
+        others, the decider's own), for the handler to edit."""
+        if not approve and not any(ch.isalnum() for ch in comment):
+            # "。" or "-" is no reason: the engine asks for one (after checking the presser).
+            comment = ""
         now = self.clock.now()
         async with self.db.transaction() as s:
             request = await self._request(s, request_id)
@@ -532,38 +538,40 @@ class SealService:
                 s, request_id=await self._approval_id(s, request), actor=actor,
                 approve=approve, comment=comment, now=now)
             d = decided.decision
-            at = f"{d.at.astimezone(self.config.tz):%m-%d %H:%M}"
-            prefix = f"seal:{request.id}:card:{decided.step}:"
             if decided.step_completed:
-                await outbox.cancel_prefix(s, prefix)
+                await outbox.cancel_prefix(s, f"seal:{request.id}:card:{decided.step}:")
                 await outbox.cancel_prefix(s, f"seal:{request.id}:remind:{decided.step}:")
-                cards = await outbox.sent_cards(s, prefix, self.config.language)
+                cards = await self._step_cards(s, request.id, decided.step)
             else:  # 会签: this approver is done, the others still decide
                 await outbox.cancel(s, f"seal:{request.id}:remind:{decided.step}:{actor.id}")
-                cards = [c for c in await outbox.sent_cards(s, prefix, self.config.language)
+                cards = [c for c in await self._step_cards(s, request.id, decided.step)
                          if c.chat_id == actor.telegram_user_id]
             if decided.final:
+                before = request.status
                 request.status = APPROVED if decided.status == APPROVAL_APPROVED else REJECTED
                 if request.status == APPROVED:
                     request.approved_at = now
                 else:
                     request.closed_at = now
                 await s.flush()
+                audit.record(s, at=now, actor_id=actor.id, action=f"seal.{request.status}",
+                             entity="seal_request", entity_id=request.id,
+                             before={"status": before},
+                             after={"status": request.status, "comment": d.comment})
             view = await self._view(s, request, decided.state)
-            if approve:
-                line = ref("seal.line.approved", name=d.name, at=at)
-            else:
-                line = ref("seal.line.rejected", name=d.name, at=at, reason=d.comment)
+            line = self._decision_line(d.name, d.at, d.approve, d.comment)
+            if decided.step_completed:
+                line = self._step_line(decided.state.steps[decided.step])
             if decided.step_completed and not decided.final:
-                await self._tell(s, view, "seal.note_step", [view.applicant_id], now,
+                await self.tell(s, view, "seal.note_step", [view.applicant_id], now,
                                  name=d.name, next=lines(list(view.waiting_on), ref("list.sep")))
                 await self._start_step(s, view, now)
             elif decided.final and approve:
-                await self._tell(s, view, "seal.note_approved", [view.applicant_id], now,
+                await self.tell(s, view, "seal.note_approved", [view.applicant_id], now,
                                  name=d.name)
                 await self._send_keeper_cards(s, view, now)
             elif decided.final:
-                await self._tell(s, view, "seal.note_rejected", [view.applicant_id], now,
+                await self.tell(s, view, "seal.note_rejected", [view.applicant_id], now,
                                  name=d.name, reason=d.comment)
             return Outcome(view, line, tuple(cards), decided.final)
 
@@ -576,12 +584,9 @@ class SealService:
             state = await self.approvals.withdraw(s, request_id=approval_id, actor=actor,
                                                   now=now)
             step = before.current_step
-            cards: list[outbox.SentCard] = []
-            if step is not None:
-                prefix = f"seal:{request.id}:card:{step}:"
-                await outbox.cancel_prefix(s, prefix)
-                cards = await outbox.sent_cards(s, prefix, self.config.language)
+            await outbox.cancel_prefix(s, f"seal:{request.id}:card:")
             await outbox.cancel_prefix(s, f"seal:{request.id}:remind:")
+            cards = await self._step_cards(s, request.id, step) if step is not None else []
             request.status, request.closed_at = WITHDRAWN, now
             await s.flush()
             audit.record(s, at=now, actor_id=actor.id, action="seal.withdraw",
@@ -591,6 +596,81 @@ class SealService:
             line = ref("seal.line.withdrawn", name=actor.name,
                        at=f"{now.astimezone(self.config.tz):%m-%d %H:%M}")
             return Outcome(view, line, tuple(cards), True)
+
+    async def card_state(self, actor: Actor, request_id: int) -> Outcome | None:
+        """For a press on a stale card (a repeated press, a card still in flight at the
+        decision, a withdrawn request): the line that tells how the presser's step ended,
+        and that step's delivered cards, to redraw them as decided. None while the step is
+        still the presser's to decide, or when it never started."""
+        async with self.db.transaction() as s:
+            request = await self._request(s, request_id)
+            view = await self._view(s, request)
+            await self.require_reader(s, actor, view)
+            state = view.approval
+            mine = [st for st in state.steps if any(p.id == actor.id for p in st.approvers)]
+            for step in reversed(mine):
+                if not step.decisions:
+                    continue
+                own = [d for d in step.decisions if d.approver_id == actor.id]
+                if step.decided_at is None:  # 会签 still open: only the presser's cards
+                    if not own:
+                        return None
+                    d = own[-1]
+                    cards = [c for c in await self._step_cards(s, request.id, step.position)
+                             if c.chat_id == actor.telegram_user_id]
+                else:
+                    # The decision that closed the step: for 或签 the approval, for a
+                    # rejection the rejection, for 会签 the last one.
+                    cards = await self._step_cards(s, request.id, step.position)
+                    return Outcome(view, self._step_line(step), tuple(cards), state.final)
+                line = self._decision_line(d.name, d.at, d.approve, d.comment)
+                return Outcome(view, line, tuple(cards), state.final)
+            if request.status == WITHDRAWN and request.closed_at is not None:
+                started = [st for st in mine if st.started_at is not None]
+                if not started:
+                    return None
+                line = ref("seal.line.withdrawn", name=view.applicant,
+                           at=f"{request.closed_at.astimezone(self.config.tz):%m-%d %H:%M}")
+                cards = await self._step_cards(s, request.id, started[-1].position)
+                return Outcome(view, line, tuple(cards), True)
+            return None
+
+    def _step_line(self, step: StepView) -> dict[str, object]:
+        """How a decided step ended: the decision that closed it (或签: the approval; a
+        rejection: the rejection); for 会签, every approver's decision, one per line."""
+        decisions = step.decisions if step.mode == "all" and step.status == "approved" \
+            else step.decisions[-1:]
+        made = [self._decision_line(d.name, d.at, d.approve, d.comment) for d in decisions]
+        return made[0] if len(made) == 1 else lines(list(made))
+
+    def _decision_line(self, name: str, at: datetime, approve: bool,
+                       comment: str) -> dict[str, object]:
+        local = f"{at.astimezone(self.config.tz):%m-%d %H:%M}"
+        if approve:
+            return ref("seal.line.approved", name=name, at=local)
+        return ref("seal.line.rejected", name=name, at=local, reason=comment)
+
+    async def _step_cards(self, s: AsyncSession, request_id: int,
+                          step: int) -> list[outbox.SentCard]:
+        """The delivered cards of one step with buttons on them: the approvers' cards and
+        the reminders (which carry the same buttons)."""
+        cards = await outbox.sent_cards(s, f"seal:{request_id}:card:{step}:",
+                                        self.config.language)
+        return cards + await outbox.sent_cards(s, f"seal:{request_id}:remind:{step}:",
+                                               self.config.language)
+
+    async def digest_lines(self, s: AsyncSession, staff_id: int) -> list[object]:
+        """Seal requests waiting on this person's decision, oldest first, one line each
+        (for the leaders' daily digest, inside its transaction)."""
+        found: list[object] = []
+        for pending in await self.approvals.pending_for(s, staff_id, kind=KIND):
+            request = await s.get(SealRequest, pending.subject_id)
+            if request is None:
+                continue
+            found.append(ref("seal_approval.digest_line", id=request.id, title=request.title,
+                             applicant=pending.applicant, seal=request.seal.name,
+                             since=f"{pending.since.astimezone(self.config.tz):%m-%d %H:%M}"))
+        return found
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -658,7 +738,7 @@ class SealService:
         number = 1 + len([st for st in view.approval.steps
                           if st.position < step.position and st.status != "skipped"])
         params = view.params | {"step": number, "steps": total,
-                                "mode": ref(f"approvals.mode.{step.mode}"),
+                                "mode": ref(f"seal.step_mode.{step.mode}"),
                                 "history": self.history_ref(view)}
         cfg = self.config
         remind_at = self.calendar.add_working_time(
@@ -684,7 +764,7 @@ class SealService:
                 template="seal.keeper_card", due_at=now, now=now, params=params,
                 buttons=self.keeper_buttons(view), urgent=view.urgent)
 
-    async def _tell(self, s: AsyncSession, view: RequestView, template: str,
+    async def tell(self, s: AsyncSession, view: RequestView, template: str,
                     recipients: list[int], now: datetime, **extra: Any) -> None:
         """A notice about one request; each its own message (numbered in the key)."""
         prefix = f"sealnote:{view.id}:"

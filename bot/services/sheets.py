@@ -151,7 +151,8 @@ def write_table(title: str, headers: list[str], rows: list[list[Any]],
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    sheet.title = title[:31]
+    # Excel's rules for a sheet's name: at most 31 characters, none of / \ ? * : [ ].
+    sheet.title = re.sub(r"[/\\?*:\[\]]", "-", title)[:31] or "Sheet1"
     sheet.append([title])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(1, len(headers)))
     sheet.cell(row=1, column=1).font = Font(bold=True, size=14)

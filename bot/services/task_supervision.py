@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -248,6 +248,9 @@ class _Digest:
 
 # A weekly report that could not go on its day is still sent within this many working days.
 CATCH_UP_WORKDAYS = 2
+# Another feature's requests waiting on one person's decision, as digest lines (refs), read
+# inside the digest's transaction: SealService.digest_lines.
+WaitingLines = Callable[[AsyncSession, int], Awaitable[list[object]]]
 
 
 class SupervisionService:
@@ -261,6 +264,7 @@ class SupervisionService:
         self._calendar: HolidayCalendar | None = None
         self._duty: DutyService | None = None
         self._meetings: MeetingService | None = None
+        self._waiting: list[WaitingLines] = []
 
     # --- wiring ------------------------------------------------------------------------------
 
@@ -271,6 +275,11 @@ class SupervisionService:
         """The digest tells leaders today's duty and meetings."""
         self._duty = duty
         self._meetings = meetings
+
+    def use_decisions(self, source: WaitingLines) -> None:
+        """Requests of another feature (seal approvals) that wait on a leader join the
+        digest's "waiting for your decision" list; the feature writes its own lines."""
+        self._waiting.append(source)
 
     @property
     def calendar(self) -> HolidayCalendar:
@@ -775,6 +784,8 @@ class SupervisionService:
             decisions.append(ref("task_sup.digest_swap_line", id=swap.id,
                                  date=day_ref(shift.day), kind=ref(f"duty.kind.{shift.kind}"),
                                  requester=requester.name, colleague=colleague.name))
+        for source in self._waiting:
+            decisions += await source(s, leader_id)
         if decisions:
             body.append(ref("task_sup.digest_decisions_head", count=len(decisions)))
             body += decisions

@@ -1,0 +1,57 @@
+"""Seal request cards after a decision or a withdrawal: every delivered card of the step is
+edited to show the request's state (who, when) and loses its buttons, so nobody acts on a
+stale card. Shared by the request side (withdraw) and the approval side (approve/reject)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from telegram import Message
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+
+from bot.i18n import t
+from bot.services.outbox import SentCard
+from bot.text import Markup
+from handlers.context import BotContext
+from handlers.sender import edit_text
+
+log = logging.getLogger(__name__)
+
+
+def line_text(lang: str, line: dict[str, object]) -> Markup:
+    """A state line (a catalog ref such as seal.line.withdrawn) in one reader's language."""
+    return t(lang, str(line["t"]), **{k: v for k, v in line.items() if k != "t"})
+
+
+def card_text(card: SentCard, line: dict[str, object]) -> str:
+    """The card as its reader got it, in their language, with the state line under it."""
+    body = t(card.language, card.template, **card.params)
+    return f"{body}\n\n{line_text(card.language, line)}"
+
+
+async def close_cards(context: BotContext, cards: Sequence[SentCard],
+                      line: dict[str, object], pressed: Message | None = None) -> None:
+    """Edit each card to its closed form, without buttons. A pressed message that is not one
+    of them (a reminder, a card the bot sent directly) is closed too: its own text with the
+    line in the presser's language, so no button is left to press on it."""
+    seen = False
+    for card in cards:
+        if pressed is not None and (card.chat_id, card.message_id) == (
+                pressed.chat_id, pressed.message_id):
+            seen = True
+        try:
+            await context.bot.edit_message_text(
+                card_text(card, line), chat_id=card.chat_id, message_id=card.message_id,
+                parse_mode=ParseMode.HTML, reply_markup=None)
+        except TelegramError as exc:
+            # Deleted by its reader, or unchanged: the decision stands either way.
+            log.info("seal card %s/%s not edited: %s", card.chat_id, card.message_id, exc)
+    if pressed is not None and not seen:
+        try:
+            await edit_text(pressed, f"{pressed.text_html or ''}\n\n"
+                                     f"{line_text(context.lang, line)}")
+        except TelegramError as exc:
+            log.info("seal message %s/%s not edited: %s", pressed.chat_id,
+                     pressed.message_id, exc)
