@@ -1,4 +1,5 @@
-"""`officebot demo`, as a person runs it: the real bot on the emulator, driven from a terminal."""
+"""`officebot demo --terminal`, as a person runs it: the real bot on the emulator, driven from
+a terminal."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ def test_demo_command_chats_as_seeded_people(tmp_path: Path) -> None:
     ]) + "\n"
     env = {k: v for k, v in os.environ.items() if k != "OFFICEBOT_TOKEN"}
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "demo", "--config", str(config)], input=script,
+        [sys.executable, "-m", "bot", "demo", "--terminal", "--config", str(config)],
+        input=script,
         capture_output=True, text=True, timeout=120, cwd=ROOT, env=env, check=False)
     out = result.stdout
     assert result.returncode == 0, result.stderr

@@ -1,16 +1,22 @@
 """A small township office for the demo: departments and ten people covering every role,
-all registered with emulator accounts, plus one person still waiting for an invite."""
+all registered with emulator accounts, and work in every feature: a roster around the next
+holiday, a meeting tomorrow, tasks (one overdue) and the seal registry."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from bot.clock import ManualClock
+from bot.demo.seed_seals import seed_seals
 from bot.services import audit
 from bot.services.access import Actor, Role
 from bot.services.container import Services
 from bot.services.errors import DomainError
 from storage.models import Department, Staff, StaffRole
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -123,7 +129,79 @@ async def seed_meeting(services: Services) -> int | None:
     return meeting.id
 
 
+@dataclass(frozen=True)
+class TaskPlan:
+    assigner_id: int  # who enters it (a leader, or a clerk naming the leader)
+    title: str
+    owner: str  # a person, or a department meaning its head
+    deadline_days: int  # from the demo's start
+    priority: str = ""
+    leader: str = ""  # the leader a clerk enters the task for
+    accepted_by: int | None = None
+
+
+TASKS: tuple[TaskPlan, ...] = (
+    TaskPlan(1002, "编制冬季森林防火工作方案", "杨静", 7),
+    TaskPlan(1003, "核实低保户冬季救助名单", "社会事务办", 3, priority="紧急"),
+    TaskPlan(1005, "准备年终工作总结材料", "张伟", 5, leader="王建国"),
+)
+# Given eight days before the demo starts and due four days before it: overdue by several
+# working days at the start, so the daily chase and the escalation to the leader show at once.
+OVERDUE = TaskPlan(1001, "报送三季度安全生产检查台账", "张伟", -4, accepted_by=1006)
+OVERDUE_GIVEN_DAYS_BEFORE = 8
+
+
+def _deadline_text(when: datetime, services: Services) -> str:
+    day = when.astimezone(services.config.tz).date()
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+async def _assign(services: Services, plan: TaskPlan, start: datetime) -> int | None:
+    people = services.people
+    names = {p.telegram_id: p.name for p in PERSONAS}
+    assigner = await people.resolve_actor(plan.assigner_id, names[plan.assigner_id], "zh")
+    assert assigner is not None
+    try:
+        draft = await services.task_assign.prepare(
+            assigner, plan.title, plan.owner,
+            _deadline_text(start + timedelta(days=plan.deadline_days), services),
+            priority=plan.priority, assigner=plan.leader)
+        view = await services.task_assign.create(assigner, draft)
+        if plan.accepted_by is not None:
+            owner = await people.resolve_actor(plan.accepted_by, names[plan.accepted_by], "zh")
+            assert owner is not None
+            await services.tasks.accept(owner, view.id)
+    except DomainError as exc:
+        # E.g. a deadline that falls in the past for the chosen start time of day.
+        log.info("demo task %r not seeded: %s", plan.title, exc.key)
+        return None
+    return view.id
+
+
+async def seed_tasks(services: Services) -> list[int]:
+    """Tasks through the tasks service as people would give them; the overdue one is given
+    with the clock set back a week, since the service (rightly) refuses a past deadline."""
+    clock = services.clock
+    start = clock.now()
+    made: list[int] = []
+    if isinstance(clock, ManualClock):
+        clock.set(start - timedelta(days=OVERDUE_GIVEN_DAYS_BEFORE))
+        try:
+            overdue = await _assign(services, OVERDUE, start)
+        finally:
+            clock.set(start)
+        if overdue is not None:
+            made.append(overdue)
+    for plan in TASKS:
+        task_id = await _assign(services, plan, start)
+        if task_id is not None:
+            made.append(task_id)
+    return made
+
+
 async def seed_demo(services: Services) -> None:
     await seed_office(services)
     await seed_roster(services)
     await seed_meeting(services)
+    await seed_tasks(services)
+    await seed_seals(services)

@@ -1,4 +1,4 @@
-"""`officebot demo` in a terminal: chat with the real bot as any seeded person.
+"""`officebot demo --terminal`: chat with the real bot as any seeded person.
 
     @张伟 /whoami      send as 张伟 (and make 张伟 the current person)
     /help              send as the current person
@@ -10,17 +10,16 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import html
 import re
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
-from bot.config import Config, DatabaseConfig
-from bot.demo.seed import PERSONAS, STRANGER_ID, seed_demo
+from bot.config import Config
+from bot.demo.clock import ClockRefusal, DemoClock
+from bot.demo.seed import PERSONAS, STRANGER_ID
+from bot.demo.session import STRANGER_NAME, open_sandbox
 from bot.sandbox import Sandbox
-from storage.db import ensure_sqlite_dir
 
 STEP = re.compile(r"^:\+(\d+)([mhd])$")
 UNITS = {"m": "minutes", "h": "hours", "d": "days"}
@@ -30,18 +29,12 @@ def plain(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
-def _remove_sqlite(url: str) -> None:
-    if url.startswith("sqlite") and ":///" in url:
-        path = Path(url.split(":///", 1)[1])
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
 class TerminalDemo:
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
+        self.clock = DemoClock(sandbox)
         self.names = {p.telegram_id: p.name for p in PERSONAS}
-        self.names[STRANGER_ID] = "陌生人"
+        self.names[STRANGER_ID] = STRANGER_NAME
         self.ids = {name: uid for uid, name in self.names.items()}
         self.current = PERSONAS[3].telegram_id  # the office director: an admin
 
@@ -76,13 +69,17 @@ class TerminalDemo:
             self.personas()
             return True
         if line == ":time":
-            print(self.sandbox.clock.now().astimezone(self.sandbox.config.tz))
+            print(self.clock.label(self.clock.now()))
             return True
         step = STEP.match(line)
         if step:
             delta = timedelta(**{UNITS[step.group(2)]: int(step.group(1))})
-            await self.sandbox.advance(delta)
-            print(f"clock: {self.sandbox.clock.now().astimezone(self.sandbox.config.tz)}")
+            try:
+                await self.clock.advance(delta)
+            except ClockRefusal as exc:
+                print(exc)
+                return True
+            print(f"clock: {self.clock.label(self.clock.now())}")
             return True
         if line.startswith("@"):
             name, _, rest = line[1:].partition(" ")
@@ -116,21 +113,8 @@ class TerminalDemo:
 
 
 async def run_terminal_demo(config: Config, *, fresh: bool = True) -> int:
-    url = config.demo.database_url
-    if fresh:
-        _remove_sqlite(url)
-    ensure_sqlite_dir(url)
-    config = dataclasses.replace(config, database=DatabaseConfig(url=url))
-    start = (datetime.fromisoformat(config.demo.start).replace(tzinfo=config.tz)
-             if config.demo.start else datetime.now(UTC))
-    sandbox = Sandbox(config, start=start, run_scheduler=True,
-                      seed=seed_demo if fresh else None)
-    await sandbox.start()
+    sandbox = await open_sandbox(config, fresh=fresh)
     try:
-        for persona in PERSONAS:
-            sandbox.emu.add_user(user_id=persona.telegram_id, first_name=persona.name,
-                                 language_code="en" if persona.language == "en" else "zh-hans")
-        sandbox.emu.add_user(user_id=STRANGER_ID, first_name="Stranger", language_code="zh-hans")
         demo = TerminalDemo(sandbox)
         sandbox.emu.subscribe(demo.show)
         print(__doc__)
