@@ -4,6 +4,7 @@ daily sweeps. The same wiring serves production, the tests and the demo."""
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
@@ -76,9 +77,26 @@ async def _post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None
     await services.db.dispose()
 
 
+# After a failed tick (the database gone, say) the next ones wait 2, 4, 8 ... up to 300 s.
+TICK_BACKOFF_MAX = 300.0
+
+
 async def _tick(context: BotContext) -> None:
+    state = context.bot_data.setdefault("tick", {"failures": 0, "resume_at": 0.0})
+    if time.monotonic() < state["resume_at"]:
+        return
     try:
         await context.services.tick()
     except Exception:
-        # One failed tick (database busy, network down) must not stop the next ones.
-        log.exception("scheduler tick failed")
+        # One failed tick must not stop the next ones; while it keeps failing, try less often
+        # instead of filling the log. Rows claimed by a failed pass stay "sending" until their
+        # lease ends and are then tried again: nothing is marked sent that was not.
+        state["failures"] += 1
+        wait = min(2.0 ** state["failures"], TICK_BACKOFF_MAX)
+        state["resume_at"] = time.monotonic() + wait
+        log.exception("scheduler tick failed (%d in a row); next try in %.0f s",
+                      state["failures"], wait)
+    else:
+        if state["failures"]:
+            log.warning("scheduler tick works again after %d failures", state["failures"])
+        state["failures"], state["resume_at"] = 0, 0.0

@@ -46,6 +46,16 @@ class TelegramConfig:
 
 
 @dataclass(frozen=True)
+class WebhookConfig:
+    url: str = ""  # the public https address Telegram posts to, e.g. https://bot.example.cn/tg
+    listen: str = "127.0.0.1"  # behind the reverse proxy
+    port: int = 8443
+    path: str = "/telegram"
+    secret_token: str = ""  # or $OFFICEBOT_WEBHOOK_SECRET; required in webhook mode
+    max_body_bytes: int = 1_048_576
+
+
+@dataclass(frozen=True)
 class DatabaseConfig:
     url: str = "sqlite+aiosqlite:///data/officebot.db"
 
@@ -143,6 +153,7 @@ class DemoConfig:
 @dataclass(frozen=True)
 class Config:
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
+    webhook: WebhookConfig = field(default_factory=WebhookConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     timezone: str = "Asia/Shanghai"
     language: str = "zh"
@@ -361,7 +372,7 @@ def parse_config(text: str, path: str = "<string>") -> Config:
         source=path,
     )
     config = dataclasses.replace(config, duty=_duty(r), meetings=_meetings(r), tasks=_tasks(r),
-                                 seals=_seals(r))
+                                 seals=_seals(r), webhook=_webhook(r))
     unknown = r.unknown_keys()
     if unknown:
         what = "unknown section" if unknown[0].startswith("[") else "unknown key"
@@ -449,6 +460,30 @@ def _tasks(r: _Reader) -> TaskConfig:
         report_weekday=WEEKDAYS.index(weekday),
         report_at=r.daytime("tasks.report_time", d.report_at),
     )
+
+
+SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
+
+
+def _webhook(r: _Reader) -> WebhookConfig:
+    d = WebhookConfig()
+    url = r.string("webhook.url", d.url)
+    if url and not url.startswith("https://"):
+        raise r.fail("webhook.url", f"must be an https:// address (Telegram's rule), got {url!r}")
+    path = r.string("webhook.path", d.path)
+    if not path.startswith("/") or path == "/healthz":
+        raise r.fail("webhook.path", f'must start with "/" and not be /healthz, got {path!r}')
+    secret = r.string("webhook.secret_token", "") or os.environ.get(
+        "OFFICEBOT_WEBHOOK_SECRET", "")
+    if secret and not SECRET_TOKEN.match(secret):
+        raise r.fail("webhook.secret_token",
+                     "must be 16-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+    return WebhookConfig(
+        url=url, listen=r.string("webhook.listen", d.listen),
+        port=r.integer("webhook.port", d.port, minimum=1, maximum=65535), path=path,
+        secret_token=secret,
+        max_body_bytes=r.integer("webhook.max_body_kb", d.max_body_bytes // 1024, minimum=16,
+                                 maximum=65536) * 1024)
 
 
 def _seals(r: _Reader) -> SealConfig:

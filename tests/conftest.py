@@ -1,9 +1,11 @@
-"""Fixtures: a real SQLite database per test, and the real bot on the emulator."""
+"""Fixtures: a real database per test (SQLite; PostgreSQL too when OFFICEBOT_TEST_POSTGRES
+is set), and the real bot on the emulator."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,6 +19,7 @@ from bot.sandbox import Sandbox, Setup
 from bot.services.container import Services
 from storage.db import Database
 from storage.migrate import upgrade
+from tests import postgres as pg
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Friday morning in the office; tests move the clock from here, never the dates of samples.
@@ -38,11 +41,33 @@ def sample(name: str) -> Path:
     return path
 
 
+# Set (e.g. by .ci/run) to run the suite on PostgreSQL as well: the server's URL without a
+# database name, e.g. postgresql+asyncpg://officebot:officebot@127.0.0.1:5432
+POSTGRES = os.environ.get("OFFICEBOT_TEST_POSTGRES", "").rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str | None]:
+    """One migrated database for the whole run, emptied before each test; or None."""
+    if not POSTGRES:
+        yield None
+        return
+    url = f"{POSTGRES}/officebot_test_{os.getpid()}"
+    pg.run(pg.recreate(url))
+    pg.run(upgrade(url))
+    yield url
+    pg.run(pg.drop(url))
+
+
 @pytest.fixture
-def config(tmp_path: Path) -> Config:
+def config(tmp_path: Path, postgres_database: str | None) -> Config:
     base = parse_config("", path="test")
-    return dataclasses.replace(
-        base, database=DatabaseConfig(url=f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"))
+    if postgres_database is None:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+    else:
+        pg.run(pg.empty(postgres_database))
+        url = postgres_database
+    return dataclasses.replace(base, database=DatabaseConfig(url=url))
 
 
 @pytest.fixture

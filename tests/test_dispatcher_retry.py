@@ -139,3 +139,54 @@ async def test_row_left_mid_send_by_a_dead_process_is_retried(services: Services
     assert len(telegram.sent) == 1
     done = await row(services)
     assert done.status == outbox.SENT and done.attempts == 1
+
+
+async def test_a_lost_database_is_retried_with_backoff_and_nothing_marked_sent(
+        services: Services) -> None:
+    """The database goes away while the bot runs: the scheduler's tick fails, waits longer
+    after each failure, and picks up again when the database is back; the row that was due
+    meanwhile is sent once, after."""
+    import time
+    import types
+
+    from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+    from bot.app import _tick
+    from bot.i18n import t
+
+    staff_id = await person(services)
+    telegram = FlakyTelegram([])
+    services.attach_notifier(telegram)
+    now = services.clock.now()
+    async with services.db.transaction() as s:
+        await outbox.schedule(s, key="due:1", recipient_id=staff_id,
+                              template="notify.calendar_missing", params={"year": 2099},
+                              due_at=now, now=now)
+    context = types.SimpleNamespace(bot_data={}, services=services)
+    # The database out of reach: every connection fails, as when the server is down.
+    real = (services.db.engine, services.db._sessions)
+    broken = create_async_engine("sqlite+aiosqlite:////nonexistent-dir/x/office.db")
+    services.db.engine, services.db._sessions = broken, async_sessionmaker(broken)
+    try:
+        await _tick(context)  # type: ignore[arg-type]
+        state = context.bot_data["tick"]
+        assert state["failures"] == 1 and state["resume_at"] > time.monotonic()
+        first_wait = state["resume_at"]
+        await _tick(context)  # type: ignore[arg-type]  # within the wait: not tried at all
+        assert state["failures"] == 1 and state["resume_at"] == first_wait
+        state["resume_at"] = 0.0
+        await _tick(context)  # type: ignore[arg-type]
+        assert state["failures"] == 2
+        assert state["resume_at"] - time.monotonic() > 3  # 4 s after the second failure
+    finally:
+        await broken.dispose()
+        services.db.engine, services.db._sessions = real
+    assert telegram.sent == []
+    state["resume_at"] = 0.0
+    await _tick(context)  # type: ignore[arg-type]
+    assert state["failures"] == 0
+    assert [text for _, text in telegram.sent if "2099" in text] == [
+        t("zh", "notify.calendar_missing", year=2099)]
+    async with services.db.transaction() as s:
+        row = await s.scalar(select(Notification).where(Notification.key == "due:1"))
+        assert row is not None and row.status == outbox.SENT

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from bot.config import Config
+from bot.config import Config, DatabaseConfig, parse_config
 from storage.db import Database
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.models import Base
@@ -25,7 +29,15 @@ async def test_migrations_match_models(config: Config) -> None:
         await db.dispose()
 
 
-async def test_sqlite_runs_in_wal_with_foreign_keys(config: Config) -> None:
+@pytest.fixture
+def sqlite_config(tmp_path: Path) -> Config:
+    """SQLite's own behaviour, checked in the PostgreSQL run of the suite too."""
+    return dataclasses.replace(parse_config("", path="test"), database=DatabaseConfig(
+        url=f"sqlite+aiosqlite:///{tmp_path / 'office.db'}"))
+
+
+async def test_sqlite_runs_in_wal_with_foreign_keys(sqlite_config: Config) -> None:
+    config = sqlite_config
     await upgrade(config.database.url)
     db = Database(config.database.url)
     try:
@@ -37,9 +49,10 @@ async def test_sqlite_runs_in_wal_with_foreign_keys(config: Config) -> None:
         await db.dispose()
 
 
-async def test_upgrading_a_database_in_use_keeps_its_rows(config: Config) -> None:
+async def test_upgrading_a_database_in_use_keeps_its_rows(sqlite_config: Config) -> None:
     """An office upgrades a database full of people: SQLite rebuilds tables to alter them,
     which must neither fail on the rows pointing at them nor lose any."""
+    config = sqlite_config
     await upgrade(config.database.url, "0001")
     db = Database(config.database.url)
     async with db.transaction() as s:

@@ -47,3 +47,113 @@ async def test_run_polls_and_serves(tmp_path: Path) -> None:
             output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
         assert process.returncode == 0, output.decode()
         assert (tmp_path / "data" / "office.db").exists()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_run_webhook_serves_with_the_secret_and_stops_on_sigterm(tmp_path: Path) -> None:
+    import json
+
+    import httpx
+
+    port = _free_port()
+    secret = "webhook-secret-for-the-run-test"
+    async with BotApiEmulator(token="424242:RUNtest", bot_username="office_run_bot") as emu:
+        config = tmp_path / "config.toml"
+        config.write_text(
+            "admins = [7001]\n"
+            "[telegram]\n"
+            'token = "424242:RUNtest"\n'
+            f'api_base_url = "{emu.base_url}"\n'
+            f'file_base_url = "{emu.base_file_url}"\n'
+            "[database]\n"
+            f'url = "sqlite+aiosqlite:///{tmp_path / "office.db"}"\n'
+            "[webhook]\n"
+            'url = "https://bot.example.test/telegram"\n'
+            f"port = {port}\n",
+            encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if k not in ("OFFICEBOT_TOKEN",
+                                                                "OFFICEBOT_CONFIG")}
+        env["OFFICEBOT_WEBHOOK_SECRET"] = secret
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "--webhook", "--config", str(config), cwd=ROOT,
+            env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        try:
+            await emu.wait_for(lambda: bool(emu.state.webhook.get("url")), timeout=60)
+            assert emu.state.webhook["secret_token"] == secret
+            emu.add_user(user_id=7001, first_name="主任", language_code="zh-hans")
+            emu.send_text(7001, "/start")
+            update = emu.state.updates.pending.pop()
+            async with httpx.AsyncClient() as client:
+                url = f"http://127.0.0.1:{port}"
+                for _ in range(200):  # the server starts listening just after set_webhook
+                    try:
+                        await client.get(url + "/healthz")
+                        break
+                    except httpx.ConnectError:
+                        await asyncio.sleep(0.05)
+                refused = await client.post(url + "/telegram", content=json.dumps(update))
+                taken = await client.post(url + "/telegram", content=json.dumps(update),
+                                          headers={"X-Telegram-Bot-Api-Secret-Token": secret})
+            assert (refused.status_code, taken.status_code) == (403, 200)
+            welcome = await emu.wait_for_bot_message(7001, timeout=30)
+            assert "主任，您好" in welcome["text"]
+        finally:
+            process.send_signal(signal.SIGTERM)
+            output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+        assert process.returncode == 0, output.decode()
+        assert "refused a request" in output.decode()
+
+
+async def test_run_with_the_database_down_says_so_and_exits(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    port = _free_port()  # nothing listens there
+    config.write_text(
+        "[telegram]\n"
+        'token = "424242:RUNtest"\n'
+        "[database]\n"
+        f'url = "postgresql+asyncpg://officebot:secret@127.0.0.1:{port}/officebot"\n',
+        encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("OFFICEBOT_TOKEN", "OFFICEBOT_CONFIG")}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--config", str(config), cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    text = output.decode()
+    assert process.returncode == 5, text
+    assert f"cannot reach the database at postgresql+asyncpg://officebot:***@127.0.0.1:{port}" \
+        in text
+    assert "secret" not in text and "Traceback" not in text
+
+
+async def test_backup_and_restore_commands(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "office.db"}"\n', encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "OFFICEBOT_CONFIG"}
+
+    async def officebot(*args: str) -> tuple[int, str]:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", *args, "--config", str(config), cwd=ROOT, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+        assert process.returncode is not None
+        return process.returncode, output.decode()
+
+    assert (await officebot("db", "upgrade"))[0] == 0
+    code, text = await officebot("backup", str(tmp_path / "copy.db"))
+    assert code == 0 and "backed up to" in text
+    code, text = await officebot("backup", str(tmp_path / "copy.db"))
+    assert code == 6 and "exists" in text
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all")
+    code, text = await officebot("restore", str(junk))
+    assert code == 6 and "nothing replaced" in text
+    code, text = await officebot("restore", str(tmp_path / "copy.db"))
+    assert code == 0 and "before-restore" in text

@@ -177,12 +177,14 @@ class BotApi:
             "max_connections": p.get_int("max_connections") or 40,
             "allowed_updates": p.get_json("allowed_updates"),
         }
+        self.state.notifier.notify()  # wait_for() on the webhook's state wakes up
         return True
 
     def delete_webhook(self, p: Params) -> bool:
         if p.get_bool("drop_pending_updates"):
             self.state.updates.drop_all()
         self.state.webhook = {"url": ""}
+        self.state.notifier.notify()
         return True
 
     def get_webhook_info(self, p: Params) -> dict[str, Any]:

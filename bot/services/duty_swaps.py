@@ -381,7 +381,8 @@ class SwapService:
         # FOR UPDATE on PostgreSQL (SQLite's BEGIN IMMEDIATE already serialises): two
         # approvers pressing at once are decided one after the other, the second one sees
         # the first decision.
-        swap = await s.get(SwapRequest, swap_id, with_for_update=lock)
+        swap = await s.get(SwapRequest, swap_id,
+                           with_for_update={"of": SwapRequest} if lock else None)
         if swap is None:
             raise NotFound("swap.unknown")
         return swap

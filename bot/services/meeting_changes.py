@@ -549,7 +549,7 @@ class MeetingChangeService:
         an old card leaves the item as it is."""
         now = self.clock.now()
         async with self.db.transaction() as s:
-            item = await s.get(ChecklistItem, item_id, with_for_update=True)
+            item = await s.get(ChecklistItem, item_id, with_for_update={"of": ChecklistItem})
             if item is None:
                 raise NotFound("venue.item_gone")
             meeting = await self._meeting(s, item.meeting_id)

@@ -494,7 +494,7 @@ class RsvpService:
         query = select(MeetingInvitee).where(MeetingInvitee.meeting_id == meeting_id,
                                              MeetingInvitee.staff_id == staff_id)
         if lock:
-            query = query.with_for_update()
+            query = query.with_for_update(of=MeetingInvitee)
         return await s.scalar(query)
 
     async def _answer(self, s: AsyncSession, meeting: Meeting, row: MeetingInvitee, *,

@@ -514,7 +514,8 @@ class ProgressService:
             return view
 
     async def _ext(self, s: AsyncSession, ext_id: int, *, lock: bool = False) -> TaskExtension:
-        ext = await s.get(TaskExtension, ext_id, with_for_update=lock or None)
+        ext = await s.get(TaskExtension, ext_id,
+                          with_for_update={"of": TaskExtension} if lock else None)
         if ext is None:
             raise NotFound("task_progress.ext_unknown")
         return ext

@@ -1,0 +1,195 @@
+"""Webhook mode: the real bot behind our ASGI server, Telegram played by the emulator (it
+holds the updates people send; the test delivers them as Telegram would, with the secret
+header). Secret accepted and refused, bad bodies refused while the bot keeps serving,
+/healthz, and a graceful stop that finishes the updates already taken."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import socket
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.app import build_application
+from bot.clock import ManualClock
+from bot.config import Config, WebhookConfig
+from bot.demo.seed import PERSONAS, seed_office
+from bot.emulator import BotApiEmulator
+from bot.sandbox import SANDBOX_TOKEN, SANDBOX_USERNAME
+from bot.services.container import Services
+from bot.updates import OrderedUpdateProcessor
+from bot.webhook import SECRET_HEADER, WebhookServer
+from storage.db import Database
+from storage.migrate import upgrade
+from tests.conftest import STAFF, STAFF_EN, START
+
+SECRET = "s3cret-token-for-tests_0123"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclasses.dataclass
+class Running:
+    emu: BotApiEmulator
+    services: Services
+    hook: WebhookServer
+    server: Any
+    task: asyncio.Task[None]
+    url: str
+    processor: OrderedUpdateProcessor
+
+    def take_updates(self) -> list[dict[str, Any]]:
+        """What Telegram would post: the updates people made since the last take."""
+        pending = list(self.emu.state.updates.pending)
+        self.emu.state.updates.pending.clear()
+        return pending
+
+    async def post(self, body: bytes | str, secret: str | None = SECRET,
+                   **headers: str) -> httpx.Response:
+        sent = dict(headers)
+        if secret is not None:
+            sent[SECRET_HEADER] = secret
+        async with httpx.AsyncClient() as client:
+            return await client.post(self.url + "/telegram", content=body, headers=sent)
+
+    async def deliver(self) -> list[httpx.Response]:
+        return [await self.post(json.dumps(update)) for update in self.take_updates()]
+
+    async def quiet(self) -> None:
+        """Until no update is queued or being handled, twice in a row (an update taken
+        from the queue is briefly in neither place)."""
+        app = self.hook.app
+
+        def idle() -> bool:
+            return app.update_queue.empty() and not self.processor.in_flight
+
+        await until(idle)
+        await asyncio.sleep(0.05)
+        await until(idle)
+
+
+async def until(done: Callable[[], bool]) -> None:
+    async with asyncio.timeout(20):
+        while True:
+            if done():
+                return
+            await asyncio.sleep(0.01)
+
+
+@pytest.fixture
+async def running(config: Config) -> AsyncIterator[Running]:
+    port = free_port()
+    config = dataclasses.replace(config, webhook=WebhookConfig(
+        url="https://bot.example.test/telegram", listen="127.0.0.1", port=port,
+        secret_token=SECRET, max_body_bytes=64 * 1024))
+    await upgrade(config.database.url)
+    services = Services(config, Database(config.database.url), ManualClock(START))
+    await seed_office(services)
+    emu = BotApiEmulator(token=SANDBOX_TOKEN, bot_username=SANDBOX_USERNAME,
+                         now=services.clock.now)
+    await emu.start()
+    for persona in PERSONAS:
+        emu.add_user(user_id=persona.telegram_id, first_name=persona.name,
+                     language_code="en" if persona.language == "en" else "zh-hans")
+    processor = OrderedUpdateProcessor()
+    app = build_application(config, services, token=SANDBOX_TOKEN, base_url=emu.base_url,
+                            base_file_url=emu.base_file_url, run_scheduler=True,
+                            processor=processor)
+    hook = WebhookServer(app, config, services)
+    server = hook.server()
+    task = asyncio.create_task(hook.serve(server))
+    await until(lambda: server.started or task.done())
+    if task.done():
+        task.result()
+    yield Running(emu, services, hook, server, task, f"http://127.0.0.1:{port}", processor)
+    server.should_exit = True
+    await asyncio.wait_for(task, 30)
+    await emu.stop()
+
+
+async def test_updates_with_the_secret_are_served_and_telegram_was_told_the_secret(
+        running: Running) -> None:
+    hook_state = running.emu.state.webhook
+    assert hook_state["url"] == "https://bot.example.test/telegram"
+    assert hook_state["secret_token"] == SECRET
+    assert set(hook_state["allowed_updates"]) == {"message", "callback_query", "my_chat_member"}
+
+    running.emu.send_text(STAFF, "/whoami")
+    assert [r.status_code for r in await running.deliver()] == [200]
+    await running.quiet()
+    replies = running.emu.bot_messages(STAFF)
+    assert replies and "张伟" in replies[-1]["text"]
+
+
+async def test_a_wrong_or_missing_secret_gets_403_and_nothing_is_processed(
+        running: Running, caplog: pytest.LogCaptureFixture) -> None:
+    running.emu.send_text(STAFF, "/whoami")
+    update = json.dumps(running.take_updates()[0])
+    missing = await running.post(update, secret=None)
+    wrong = await running.post(update, secret="not-the-secret-at-all")
+    assert (missing.status_code, wrong.status_code) == (403, 403)
+    await running.quiet()
+    assert running.emu.bot_messages(STAFF) == []
+    assert "wrong or missing secret token" in caplog.text
+
+
+async def test_bad_bodies_are_refused_and_the_bot_keeps_serving(running: Running) -> None:
+    not_json = await running.post("this is not json")
+    not_update = await running.post(json.dumps([1, 2, 3]))
+    no_id = await running.post(json.dumps({"message": {}}))
+    too_large = await running.post(json.dumps({"update_id": 5, "pad": "x" * 70_000}))
+    assert [r.status_code for r in (not_json, not_update, no_id, too_large)] == [
+        400, 400, 400, 413]
+
+    running.emu.send_text(STAFF_EN, "/whoami")
+    assert [r.status_code for r in await running.deliver()] == [200]
+    await running.quiet()
+    assert "黄磊" in running.emu.bot_messages(STAFF_EN)[-1]["text"]
+    async with httpx.AsyncClient() as client:
+        health = (await client.get(running.url + "/healthz")).json()
+    assert health["refused"] == 4
+
+
+async def test_health_tells_database_dispatcher_and_last_update(running: Running) -> None:
+    dispatcher = running.services.dispatcher
+    assert dispatcher is not None
+    await until(lambda: dispatcher.last_run is not None)  # the scheduler's first tick
+    async with httpx.AsyncClient() as client:
+        before = (await client.get(running.url + "/healthz")).json()
+        running.emu.send_text(STAFF, "/whoami")
+        await running.deliver()
+        after = await client.get(running.url + "/healthz")
+        assert before["ok"] and before["database"] and before["dispatcher"]
+        assert before["last_update_at"] is None
+        assert after.status_code == 200 and after.json()["last_update_at"] is not None
+
+        # The database gone (a path that cannot exist): unhealthy, 503, still answering.
+        real = running.services.db.engine
+        running.services.db.engine = create_async_engine(
+            "sqlite+aiosqlite:////nonexistent-dir/officebot/x.db")
+        try:
+            down = await client.get(running.url + "/healthz")
+        finally:
+            await running.services.db.engine.dispose()
+            running.services.db.engine = real
+        assert down.status_code == 503 and down.json()["database"] is False
+
+
+async def test_a_stop_finishes_the_updates_already_taken(running: Running) -> None:
+    for _ in range(5):
+        running.emu.send_text(STAFF, "/whoami")
+    assert [r.status_code for r in await running.deliver()] == [200] * 5
+    running.server.should_exit = True  # as SIGTERM does
+    await asyncio.wait_for(running.task, 30)
+    assert len(running.emu.bot_messages(STAFF)) == 5
+    assert running.hook.accepting is False
