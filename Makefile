@@ -25,7 +25,7 @@ SQLITE_ONLY := --ignore=tests/test_web_demo_browser.py --ignore=tests/test_web_d
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest -q
+	env -u OFFICEBOT_TEST_POSTGRES $(VENV)/bin/pytest -q
 	@if [ -n "$$OFFICEBOT_TEST_POSTGRES" ]; then \
 		echo "--- the suite again, on PostgreSQL"; \
 		$(VENV)/bin/pytest -q -p no:cacheprovider $(SQLITE_ONLY); \

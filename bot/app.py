@@ -7,11 +7,18 @@ import logging
 import time
 from typing import Any
 
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    BaseRateLimiter,
+    ContextTypes,
+    Defaults,
+)
 
 import handlers
 from bot.config import Config
 from bot.persistence import DbPersistence
+from bot.ratelimit import SlidingWindowRateLimiter
 from bot.services.container import Services
 from bot.updates import OrderedUpdateProcessor
 from handlers.context import BotContext
@@ -34,6 +41,7 @@ def build_application(
     base_file_url: str | None = None,
     run_scheduler: bool = True,
     processor: OrderedUpdateProcessor | None = None,
+    rate_limiter: BaseRateLimiter[Any] | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     builder = (
         ApplicationBuilder()
@@ -42,8 +50,10 @@ def build_application(
         .base_file_url(base_file_url or config.telegram.file_base_url)
         .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(tzinfo=config.tz))
-        # Paces every send to Telegram's limits and retries a 429 after its retry_after.
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        # Paces messages to Telegram's limits in sliding windows (30/s overall, 1/s per
+        # private chat, 20/min per group), as the server counts them, so a broadcast gets no
+        # 429; one that still comes is waited out and retried (bot/ratelimit.py).
+        .rate_limiter(rate_limiter or SlidingWindowRateLimiter(max_retries=3))
         .concurrent_updates(processor or OrderedUpdateProcessor())
         .persistence(DbPersistence(services.db))
         .post_init(prepare)
@@ -77,8 +87,8 @@ async def _post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None
     await services.db.dispose()
 
 
-# After a failed tick (the database gone, say) the next ones wait 2, 4, 8 ... up to 300 s.
-TICK_BACKOFF_MAX = 300.0
+# After a failed tick (the database gone, say) the next ones wait 2, 4, 8 ... up to 60 s.
+TICK_BACKOFF_MAX = 60.0
 
 
 async def _tick(context: BotContext) -> None:

@@ -3,13 +3,19 @@
 A backup is an online copy made with SQLite's backup API: consistent even while the bot is
 running and writing (WAL), without stopping it. A restore checks the file before anything is
 replaced: it must be an intact SQLite database with our schema (an Alembic version this
-code knows, and our tables); the database it replaces is kept beside it first. PostgreSQL
-is backed up with pg_dump (docs/deploy.md).
+code knows, and our tables); it is refused while a bot runs on the database (`officebot
+run` holds a lock file beside it), and the database it replaces — with its -wal and -shm —
+is renamed aside, not copied, so even a damaged database can be replaced. PostgreSQL is
+backed up with pg_dump (docs/deploy.md).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,7 +66,9 @@ def check(path: Path) -> Checked:
         if handle.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
             raise BackupError(f"{path}: not an SQLite database")
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        # immutable: a backup is not being written, and reading it so leaves no -wal/-shm
+        # files behind (nor needs a writable folder).
+        conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
     except sqlite3.Error as exc:
         raise BackupError(f"{path}: cannot be opened: {exc}") from exc
     try:
@@ -92,8 +100,9 @@ def check(path: Path) -> Checked:
         conn.close()
 
 
-def _copy(source: Path, target: Path) -> None:
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+def _copy(source: Path, target: Path, *, immutable: bool = False) -> None:
+    flags = "mode=ro&immutable=1" if immutable else "mode=ro"
+    src = sqlite3.connect(f"file:{source}?{flags}", uri=True)
     dst = sqlite3.connect(target)
     try:
         # pages=0: one step, so the copy is one consistent snapshot of the source.
@@ -101,6 +110,32 @@ def _copy(source: Path, target: Path) -> None:
     finally:
         dst.close()
         src.close()
+
+
+def lock_path(database: Path) -> Path:
+    return database.with_name(database.name + ".lock")
+
+
+@contextlib.contextmanager
+def running_lock(url: str) -> Iterator[None]:
+    """Held by `officebot run` for as long as it runs on a SQLite database: a second bot on
+    the same file, or a restore under a running bot, is refused. The OS drops the lock when
+    the process ends, however it ends."""
+    if make_url(url).get_backend_name() != "sqlite":
+        yield
+        return
+    database = sqlite_path(url)
+    database.parent.mkdir(parents=True, exist_ok=True)
+    handle = os.open(lock_path(database), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise BackupError(f"another officebot is running on {database}; stop it first") \
+                from exc
+        yield
+    finally:
+        os.close(handle)
 
 
 def backup(url: str, destination: Path, *, overwrite: bool = False) -> Checked:
@@ -122,16 +157,24 @@ def backup(url: str, destination: Path, *, overwrite: bool = False) -> Checked:
 
 def restore(url: str, source: Path, *, now: datetime | None = None) -> tuple[Checked, Path | None]:
     """Replace the database with a checked backup; the replaced one is kept beside it.
-    Stop the bot first: a running bot would keep writing to what it had open."""
+    Refused while a bot runs on the database."""
     checked = check(source)
     target = sqlite_path(url)
-    kept: Path | None = None
-    if target.is_file():
-        stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
-        kept = target.with_name(f"{target.name}.before-restore-{stamp}")
-        _copy(target, kept)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # The backup API writes into the live file through SQLite (its WAL and locks included),
-    # which a plain file copy over a WAL database would not.
-    _copy(source, target)
+    with running_lock(url):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        incoming = target.with_name(target.name + ".restoring")
+        incoming.unlink(missing_ok=True)
+        _copy(source, incoming, immutable=True)
+        check(incoming)
+        kept: Path | None = None
+        if target.exists():
+            stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
+            kept = target.with_name(f"{target.name}.before-restore-{stamp}")
+            # Renamed, database and journal together: a damaged database can be replaced
+            # too, and the kept one opens as it was.
+            for suffix in ("-wal", "-shm", ""):
+                old = Path(f"{target}{suffix}")
+                if old.exists():
+                    old.replace(Path(f"{kept}{suffix}"))
+        incoming.replace(target)
     return checked, kept

@@ -15,6 +15,8 @@ EXIT_NO_TOKEN = 3
 EXIT_PORT = 4
 EXIT_DATABASE = 5
 EXIT_BACKUP = 6
+EXIT_DEMO_IN_USE = 7
+EXIT_RUNNING = 7
 
 
 def _config(path: str | None) -> Config:
@@ -88,14 +90,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         if type(exc).__module__.startswith(("sqlalchemy", "asyncpg")):
             return _database_error(config, exc)
         raise
-    services = Services(config, Database(config.database.url), SystemClock())
-    app = build_application(config, services)
-    if args.webhook:
-        from bot.webhook import WebhookServer
+    from bot.backup import BackupError, running_lock
 
-        asyncio.run(WebhookServer(app, config, services).serve())
-        return 0
-    app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+    try:
+        # One bot per SQLite file; `officebot restore` waits for this lock too.
+        with running_lock(config.database.url):
+            services = Services(config, Database(config.database.url), SystemClock())
+            app = build_application(config, services)
+            if args.webhook:
+                from bot.webhook import WebhookServer
+
+                asyncio.run(WebhookServer(app, config, services).serve())
+            else:
+                app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+    except BackupError as exc:
+        print(f"officebot: {exc}", file=sys.stderr)
+        return EXIT_RUNNING
     return 0
 
 
@@ -139,20 +149,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
         # The seeded overdue task was given a week ago, so its old notices are dropped as
         # stale on the first tick, as they should be; that is no news to someone trying it.
         logging.getLogger("bot.services.dispatcher").setLevel(logging.ERROR)
-    if args.terminal:
-        from bot.demo.terminal import run_terminal_demo
+    from bot.demo.session import DemoInUse
 
-        return asyncio.run(run_terminal_demo(config, fresh=not args.keep))
-    from bot.demo.web.server import PortInUse, run_web_demo
-
-    port = config.demo.port if args.port is None else args.port
     try:
-        return asyncio.run(run_web_demo(config, port=port, fresh=not args.keep))
-    except PortInUse as exc:
-        print(f"officebot demo: port {exc.port} {exc.reason}. Choose another port with "
-              f"`officebot demo --port {_other_port(exc.port)}` or `port = ...` under [demo] "
-              f"in {config.source.split(' (')[0]}.", file=sys.stderr)
-        return EXIT_PORT
+        if args.terminal:
+            from bot.demo.terminal import run_terminal_demo
+
+            return asyncio.run(run_terminal_demo(config, fresh=not args.keep))
+        from bot.demo.web.server import PortInUse, run_web_demo
+
+        port = config.demo.port if args.port is None else args.port
+        try:
+            return asyncio.run(run_web_demo(config, port=port, fresh=not args.keep))
+        except PortInUse as exc:
+            print(f"officebot demo: port {exc.port} {exc.reason}. Choose another port with "
+                  f"`officebot demo --port {_other_port(exc.port)}` or `port = ...` under "
+                  f"[demo] in {config.source.split(' (')[0]}.", file=sys.stderr)
+            return EXIT_PORT
+    except DemoInUse as exc:
+        print(f"officebot demo: the demo database {exc.path} is in use by another demo"
+              + (f" (process {exc.pid})" if exc.pid else "")
+              + "; starting would delete its office. Stop that demo first, or give this one "
+              "its own database with `database_url = ...` under [demo] in "
+              f"{config.source.split(' (')[0]}. Nothing was changed.", file=sys.stderr)
+        return EXIT_DEMO_IN_USE
 
 
 def _other_port(port: int) -> int:

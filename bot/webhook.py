@@ -7,9 +7,10 @@ and the server keeps serving. `/healthz` tells a monitor whether the database an
 dispatcher is ticking and when the last update came.
 
 Shutdown (SIGTERM/SIGINT) is graceful: uvicorn stops accepting connections and finishes the
-requests it has, new updates get 503 (Telegram sends them again later), then the
-Application processes the updates already queued, waits for the running scheduler tick (the
-outbox batch being sent) and flushes persistence.
+requests it has (updates still arriving on open connections get 503; Telegram sends them
+again later), the dispatcher ends its pass after the batch in hand, then the Application
+processes the updates already queued, waits for the running scheduler tick and flushes
+persistence. A second signal while that runs is only logged: the stop is already under way.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 DB_CHECK_TIMEOUT = 3.0
 # The dispatcher counts as alive while its last pass is at most this many intervals old.
 DISPATCHER_GRACE = 5
+DISPATCHER_GRACE_MIN = timedelta(seconds=90)  # a pass may take up to 20 s (PASS_LIMIT)
 
 PTBApp = Application[Any, Any, Any, Any, Any, Any]
 
@@ -106,9 +108,10 @@ class WebhookServer:
             return self._refuse(request, 400, "client went away")
         try:
             data = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
             return self._refuse(request, 400, "body is not JSON")
-        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        update_id = data.get("update_id") if isinstance(data, dict) else None
+        if type(update_id) is not int:  # bool is an int to isinstance
             return self._refuse(request, 400, "not a Telegram update")
         try:
             update = Update.de_json(data, self.app.bot)
@@ -139,7 +142,7 @@ class WebhookServer:
         if last is None:
             return False
         grace = max(self.config.outbox.dispatch_interval * DISPATCHER_GRACE,
-                    timedelta(seconds=30))
+                    DISPATCHER_GRACE_MIN)
         return self.services.clock.now() - last <= grace
 
     async def health(self, request: Request) -> Response:
@@ -160,9 +163,16 @@ class WebhookServer:
 
     def server(self) -> uvicorn.Server:
         hook = self.config.webhook
-        return uvicorn.Server(uvicorn.Config(
+        return _Server(uvicorn.Config(
             self.asgi, host=hook.listen, port=hook.port, log_level="warning",
-            lifespan="off", access_log=False))
+            lifespan="off", access_log=False), self)
+
+    def stopping(self) -> None:
+        """The stop has begun: updates still arriving on open connections get 503 (Telegram
+        delivers them again later), and the dispatcher ends after the batch in hand."""
+        self.accepting = False
+        if self.services.dispatcher is not None:
+            self.services.dispatcher.stopping = True
 
     async def register(self) -> None:
         """Tell Telegram where to post, with the secret, and which updates we take."""
@@ -180,17 +190,38 @@ class WebhookServer:
         server = server or self.server()
         async with self.app:
             await prepare(self.app)
-            if register:
-                await self.register()
             await self.app.start()
             with _signals_while_stopping():
+                serving = asyncio.create_task(server.serve())
                 try:
-                    await server.serve()
+                    # Telegram is told where to post only once we listen there.
+                    while True:  # uvicorn has no "started" event to await
+                        if server.started or serving.done():
+                            break
+                        await asyncio.sleep(0.02)
+                    if register and not serving.done():
+                        await self.register()
+                    await serving
                 finally:
-                    self.accepting = False
+                    if not serving.done():  # registering failed: stop listening too
+                        server.should_exit = True
+                        await serving
+                    self.stopping()
                     log.info("webhook: stopping; finishing queued updates and the outbox batch")
                     await self.app.stop()
         await self.services.db.dispose()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server that tells the webhook the moment a stop is asked for."""
+
+    def __init__(self, config: uvicorn.Config, hook: WebhookServer) -> None:
+        super().__init__(config)
+        self.hook = hook
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.hook.stopping()
+        super().handle_exit(sig, frame)
 
 
 @contextlib.contextmanager

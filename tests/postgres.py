@@ -64,8 +64,11 @@ async def empty(url: str) -> None:
     conn = await _connect(url)
     try:
         await conn.execute(
+            # Only our own client connections: autovacuum workers belong to no role, and
+            # ending them needs a superuser, which CI's role is not.
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND usename = current_user AND backend_type = 'client backend'")
         tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
         await conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
     finally:

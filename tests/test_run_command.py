@@ -155,5 +155,14 @@ async def test_backup_and_restore_commands(tmp_path: Path) -> None:
     junk.write_bytes(b"not a database at all")
     code, text = await officebot("restore", str(junk))
     assert code == 6 and "nothing replaced" in text
+    from bot.backup import running_lock
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'office.db'}"
+    with running_lock(url):  # as `officebot run` holds it
+        code, text = await officebot("restore", str(tmp_path / "copy.db"))
+        assert code == 6 and "another officebot is running" in text
     code, text = await officebot("restore", str(tmp_path / "copy.db"))
     assert code == 0 and "before-restore" in text
+    leftovers = sorted(p.name for p in tmp_path.iterdir() if "partial" in p.name
+                       or "restoring" in p.name or p.name.startswith("copy.db-"))
+    assert leftovers == []

@@ -108,7 +108,8 @@ async def running(config: Config) -> AsyncIterator[Running]:
     hook = WebhookServer(app, config, services)
     server = hook.server()
     task = asyncio.create_task(hook.serve(server))
-    await until(lambda: server.started or task.done())
+    # Listening, and Telegram told where to post (that comes once the server listens).
+    await until(lambda: bool(emu.state.webhook.get("url")) or task.done())
     if task.done():
         task.result()
     yield Running(emu, services, hook, server, task, f"http://127.0.0.1:{port}", processor)
@@ -144,12 +145,22 @@ async def test_a_wrong_or_missing_secret_gets_403_and_nothing_is_processed(
 
 
 async def test_bad_bodies_are_refused_and_the_bot_keeps_serving(running: Running) -> None:
+    deep = await running.post("[" * 5000 + "]" * 5000)
+    bool_id = await running.post(json.dumps({"update_id": True, "message": {}}))
     not_json = await running.post("this is not json")
     not_update = await running.post(json.dumps([1, 2, 3]))
     no_id = await running.post(json.dumps({"message": {}}))
     too_large = await running.post(json.dumps({"update_id": 5, "pad": "x" * 70_000}))
-    assert [r.status_code for r in (not_json, not_update, no_id, too_large)] == [
-        400, 400, 400, 413]
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(10):  # no Content-Length: the limit holds on what arrives
+            yield b"x" * 10_000
+
+    async with httpx.AsyncClient() as client:
+        chunked = await client.post(running.url + "/telegram", content=chunks(),
+                                    headers={SECRET_HEADER: SECRET})
+    assert "content-length" not in chunked.request.headers
+    assert [r.status_code for r in (deep, bool_id, not_json, not_update, no_id, too_large,
+                                     chunked)] == [400, 400, 400, 400, 400, 413, 413]
 
     running.emu.send_text(STAFF_EN, "/whoami")
     assert [r.status_code for r in await running.deliver()] == [200]
@@ -157,7 +168,7 @@ async def test_bad_bodies_are_refused_and_the_bot_keeps_serving(running: Running
     assert "黄磊" in running.emu.bot_messages(STAFF_EN)[-1]["text"]
     async with httpx.AsyncClient() as client:
         health = (await client.get(running.url + "/healthz")).json()
-    assert health["refused"] == 4
+    assert health["refused"] == 7
 
 
 async def test_health_tells_database_dispatcher_and_last_update(running: Running) -> None:
@@ -193,3 +204,20 @@ async def test_a_stop_finishes_the_updates_already_taken(running: Running) -> No
     await asyncio.wait_for(running.task, 30)
     assert len(running.emu.bot_messages(STAFF)) == 5
     assert running.hook.accepting is False
+
+
+async def test_once_the_stop_begins_updates_get_503_and_the_dispatcher_winds_down(
+        running: Running) -> None:
+    async with httpx.AsyncClient() as client:
+        # A connection kept open from before the stop, as Telegram's are.
+        opened = await client.post(running.url + "/telegram", content="{}")
+        assert opened.status_code == 403
+        running.server.handle_exit(15, None)  # what SIGTERM does
+        running.emu.send_text(STAFF, "/whoami")
+        late = await client.post(running.url + "/telegram",
+                                 content=json.dumps(running.take_updates()[0]),
+                                 headers={SECRET_HEADER: SECRET})
+    assert late.status_code == 503
+    assert running.services.dispatcher is not None and running.services.dispatcher.stopping
+    await asyncio.wait_for(running.task, 30)
+    assert running.emu.bot_messages(STAFF) == []  # Telegram will deliver it again later

@@ -8,6 +8,7 @@ the one message that was in flight, never lose one.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 CLAIM_LEASE = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=1)
+PASS_LIMIT = 20.0  # seconds of real time one dispatch pass may take
 
 
 @dataclass
@@ -50,13 +52,20 @@ class Dispatcher:
         self.config = config
         self.clock = clock
         self.notifier = notifier
-        self.last_run: datetime | None = None
+        self.last_run: datetime | None = None  # when a pass last started or finished
+        # Set when the bot is stopping: the pass ends after the batch in hand, so a long
+        # backlog never holds up a shutdown (the rest waits in the outbox, as rows do).
+        self.stopping = False
 
     async def dispatch_due(self) -> DispatchReport:
         now = self.clock.now()
+        self.last_run = now
         report = DispatchReport()
         await self._release_stuck(now)
-        while True:
+        # A pass ends after PASS_LIMIT of real time too: the next tick goes on with the
+        # backlog, and the scheduler (and /healthz) sees the dispatcher come round.
+        until = time.monotonic() + PASS_LIMIT
+        while not self.stopping:
             token = uuid.uuid4().hex  # per claim: no two passes can mistake each other's rows
             ids = await self._claim(now, token)
             for row_id in ids:
@@ -67,9 +76,9 @@ class Dispatcher:
                     # and comes back after the lease as a counted attempt.
                     log.exception("outbox: delivering notification %d failed", row_id)
                     report.failed.append(row_id)
-            if len(ids) < self.config.outbox.batch_size:
+            if len(ids) < self.config.outbox.batch_size or time.monotonic() > until:
                 break
-        self.last_run = now
+        self.last_run = self.clock.now()
         return report
 
     async def _release_stuck(self, now: datetime) -> None:
