@@ -11,6 +11,10 @@
 Every press is decided by SealService, which checks the presser against the current step: a
 repeated, forged or stale press gets a popup and changes nothing, and a stale card is
 redrawn as decided.
+
+`/seals pending` (待我审批: every request waiting on the asker, each with its 批准 / 驳回) and
+`/seals reassign <id> [原审批人] <新审批人>` (admins) arrive through /seals
+(handlers/seals_registry.py) as pending(update, context) and reassign(update, context, args).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from telegram.ext import (
 
 from bot.i18n import lines, ref
 from bot.services.errors import Conflict, DomainError, InvalidInput
+from bot.services.notifier import render_buttons
 from bot.services.seals import Outcome
 from handlers import account
 from handlers.common import (
@@ -52,10 +57,12 @@ from handlers.common import (
 from handlers.context import BotContext
 from handlers.menu import MENU_LABEL
 from handlers.seal_cards import close_cards
+from handlers.sender import inline_keyboard
 
 log = logging.getLogger(__name__)
 
 CONVERSATION = "seal-reject"
+MAX_PENDING = 10
 WAIT_REASON = "seal-reason"
 # The open question (handlers.common.OPEN_QUESTION): "sealreject:<request id>:<card>", card
 # being the message id of the pressed card (0 if none).
@@ -214,6 +221,41 @@ async def send_file(update: Update, context: BotContext) -> None:
         chat.id, document=file_id, filename=file_name,
         caption=str(context.t("seal_approval.file_caption", id=view.id, title=view.title)),
         parse_mode=ParseMode.HTML)
+
+
+# --- /seals pending and /seals reassign ---------------------------------------------------------
+
+async def pending(update: Update, context: BotContext) -> None:
+    """Each request waiting on the asker as its card, with the same 批准 / 驳回 buttons:
+    approvers who are not leaders get no digest, and a card may be long scrolled away."""
+    seals = context.services.seals
+    views = await seals.pending(context.me)
+    if not views:
+        await reply(update, context, context.t("seal_approval.pending_none"))
+        return
+    await reply(update, context, context.t("seal_approval.pending_head", count=len(views)))
+    for view in views[:MAX_PENDING]:
+        step = view.approval.current
+        assert step is not None  # pending_for lists only steps waiting now
+        await reply(update, context, context.t("seal.card", **seals.card_params(view, step)),
+                    inline_keyboard(render_buttons(seals.decision_buttons(view),
+                                                   context.lang)))
+
+
+async def reassign(update: Update, context: BotContext, args: str) -> None:
+    """`/seals reassign 12 杨静` (the one who left, or the only one waiting, is replaced) or
+    `/seals reassign 12 李明华 杨静`. Refusals reach seals_command's domain_errors."""
+    parts = args.split()
+    number = parts[0].lstrip("#＃") if parts else ""
+    if len(parts) not in (2, 3) or not number.isdigit():
+        await reply(update, context, context.t("seal_approval.reassign_usage"))
+        return
+    old = parts[1] if len(parts) == 3 else None
+    done = await context.services.seals.reassign(context.me, int(number), parts[-1], old)
+    view = done.outcome.request
+    await reply(update, context, context.t("seal_approval.reassigned", id=view.id,
+                                           title=view.title, old=done.old, new=done.new))
+    await close_cards(context, done.outcome.cards, done.outcome.line)
 
 
 # --- wiring -------------------------------------------------------------------------------------

@@ -7,12 +7,17 @@ that the request is approved, so a forged or repeated press changes nothing):
                      (sealk:now or typed) -> a photo of the stamped page or 跳过 (sealk:skip)
   seal:return:<id>   the same three questions when a seal taken out comes back
   seal:handover:<id> a take-out's seal leaves the office, at once
+  seal:void:<id>     作废, on the keeper card and in the applicant's /seal list -> the
+                     reason is asked as a one-question conversation ("seal-void")
+  sealk:retry        the record again, after a save that failed for a reason of the system's
+                     (the keeper's answers are kept, nothing has to be typed again)
   seal:ledgerx:<yyyymm>:<seal id or 0>:<department id or 0>   the ledger as Excel
 After a record every keeper card of the request is edited to show it (who, when); after a
 hand-over the cards keep one button, 登记归还.
 
-`/seals queue` and `/seals ledger <month> [seal] [department]` arrive through /seals
-(handlers/seals_registry.py) as queue(update, context) and ledger(update, context, args).
+`/seals queue`, `/seals ledger <month> [seal] [department]` and `/seals void <id> <reason>`
+arrive through /seals (handlers/seals_registry.py) as queue(update, context),
+ledger(update, context, args) and void(update, context, args).
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.i18n import words
+from bot.i18n import ref, words
 from bot.services.errors import Conflict, DomainError, InvalidInput
 from bot.services.notifier import render_buttons
 from bot.services.outbox import SentCard
@@ -51,12 +56,15 @@ from handlers import account
 from handlers.common import (
     FRESH,
     OPEN_QUESTION,
+    Asking,
+    ask,
     callback_id,
     conversation_fallbacks,
     conversation_options,
     domain_errors,
     entry_point,
     forget_questions,
+    open_question,
     pressed_message,
     reply,
     timeout_actor,
@@ -71,8 +79,13 @@ log = logging.getLogger(__name__)
 CONVERSATION = "seal-keeping"
 K_COPIES, K_TIME, K_PHOTO = "sealk-copies", "sealk-time", "sealk-photo"
 # user_data (JSON-safe): {"flow": "stamp" | "return", "request": id, "approved": copies,
-# then "copies", "at" (ISO, or None for now)}.
+# then "copies", "at" (ISO, or None for now), and "photo" once the record is tried}.
 FLOW = "seal_keeping"
+VOID_CONVERSATION = "seal-void"
+VOID_REASON = "sealv-reason"
+# The open question (handlers.common.OPEN_QUESTION): "sealvoid:<request id>:<card>", card
+# being the message id of the pressed button's message (0 if none).
+VOID_KIND = "sealvoid"
 
 
 class _NoOtherQuestion(filters.MessageFilter):
@@ -272,11 +285,22 @@ async def photo_text(update: Update, context: BotContext) -> object:
     return K_PHOTO
 
 
-async def _finish(update: Update, context: BotContext, photo: str | None) -> int:
+async def retry(update: Update, context: BotContext) -> object:
+    """🔁 重试 after a failed save: the same record, with the answers kept."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    flow = _flow(context)
+    if flow is None or "photo" not in flow:
+        return ConversationHandler.END
+    return await _finish(update, context, flow["photo"])
+
+
+async def _finish(update: Update, context: BotContext, photo: str | None) -> object:
     flow = _flow(context)
     if flow is None or "copies" not in flow or "at" not in flow:
         return ConversationHandler.END
-    _forget(context)
+    flow["photo"] = photo  # kept for 🔁 重试 until the record is saved
     service = context.services.seal_keeping
     request_id, copies = int(flow["request"]), int(flow["copies"])
     at = datetime.fromisoformat(flow["at"]) if flow.get("at") else None
@@ -286,10 +310,20 @@ async def _finish(update: Update, context: BotContext, photo: str | None) -> int
         else:
             outcome = await service.stamp(context.me, request_id, copies, at, photo)
     except DomainError as exc:
+        _forget(context)
         await _refused(update, context, exc)
         if isinstance(exc, Conflict):
             await _refresh(context, request_id)
         return ConversationHandler.END
+    except Exception:
+        # Nothing was written (the transaction rolled back), and the keeper's answers are
+        # still here: say so and offer the same record again, rather than an apology that
+        # leaves the stamped page unrecorded.
+        log.exception("seal %d: %s record failed", request_id, flow["flow"])
+        await reply(update, context, context.t("seal_keeping.save_failed"), inline_keyboard(
+            [[_button(context, "btn.sealk_retry", "sealk:retry")]]))
+        return K_PHOTO
+    _forget(context)
     view = outcome.request
     key = "seal_keeping.done_returned" if flow["flow"] == RETURN \
         else "seal_keeping.done_stamped"
@@ -339,7 +373,105 @@ async def handover(update: Update, context: BotContext) -> None:
 def _handed_text(context: BotContext, outcome: KeepOutcome) -> str:
     view = outcome.request
     back = context.services.seal_keeping.at(view.return_due)
-    return str(context.t("seal_keeping.done_handed", **view.params, back=back))
+    return str(context.t("seal_keeping.done_handed", **view.params, back=back,
+                         serial=outcome.serial))
+
+
+# --- voiding (作废): the reason first ----------------------------------------------------------
+
+@entry_point
+async def void_start(update: Update, context: BotContext) -> object:
+    query = update.callback_query
+    assert query is not None
+    request_id = callback_id(update)
+    pressed = pressed_message(update)
+    try:
+        view = await context.services.seal_keeping.check_void(context.me, request_id)
+    except Conflict:
+        await _refresh(context, request_id)
+        raise  # answered as a popup by entry_point; nothing changed
+    flow = _flow(context)
+    if flow is not None and int(flow["request"]) == request_id:
+        _forget(context)  # a stamping record of this request was under way: it is moot
+    ask(context, OPEN_QUESTION,
+        f"{VOID_KIND}:{request_id}:{pressed.message_id if pressed else 0}")
+    await query.answer()
+    await reply(update, context, context.t("seal_keeping.ask_void_reason", **view.params))
+    return VOID_REASON
+
+
+async def void_reason(update: Update, context: BotContext) -> object:
+    message = update.effective_message
+    assert message is not None
+    asking = open_question(context, VOID_KIND)
+    if asking is None:
+        return ConversationHandler.END
+    request_id, card = asking
+    try:
+        outcome = await context.services.seal_keeping.void(context.me, request_id,
+                                                           message.text or "")
+    except InvalidInput as exc:  # no reason, or too long: asked again
+        await _refused(update, context, exc)
+        await reply(update, context, context.t("seal_keeping.ask_void_again"))
+        return VOID_REASON
+    except DomainError as exc:  # stamped, taken out or voided while the reason was typed
+        forget_questions(context)
+        await _refused(update, context, exc)
+        if isinstance(exc, Conflict):
+            await _refresh(context, request_id)
+        return ConversationHandler.END
+    forget_questions(context)
+    await _voided(update, context, outcome, card)
+    return ConversationHandler.END
+
+
+async def _voided(update: Update, context: BotContext, outcome: KeepOutcome,
+                  card: int | None) -> None:
+    await reply(update, context, context.t("seal_keeping.done_voided", **outcome.request.params))
+    await close_cards(context, outcome.cards, outcome.line)
+    chat = update.effective_chat
+    if card and chat is not None and not any(
+            (c.chat_id, c.message_id) == (chat.id, card) for c in outcome.cards):
+        # Pressed on the applicant's /seal list (or a card whose delivery was not recorded):
+        # its button goes, so it is not pressed again.
+        try:
+            await context.bot.edit_message_reply_markup(chat_id=chat.id, message_id=card,
+                                                        reply_markup=None)
+        except TelegramError as exc:  # deleted by its reader: the request is voided anyway
+            log.info("seal %d: pressed message %s not closed: %s", outcome.request.id, card,
+                     exc)
+
+
+async def void(update: Update, context: BotContext, args: str) -> None:
+    """`/seals void <编号> <原因>`: the same in one line (refusals reach seals_command's
+    domain_errors)."""
+    number, _, reason = args.strip().partition(" ")
+    number = number.lstrip("#＃")
+    if not number.isdigit() or not reason.strip():
+        await reply(update, context, context.t("seal_keeping.void_usage"))
+        return
+    outcome = await context.services.seal_keeping.void(context.me, int(number), reason)
+    await _voided(update, context, outcome, None)
+
+
+async def void_cancel(update: Update, context: BotContext) -> int:
+    forget_questions(context)
+    return await account.cancel_conversation(update, context)
+
+
+def _forget_void(context: BotContext) -> None:
+    if open_question(context, VOID_KIND) is not None:
+        forget_questions(context)
+
+
+async def void_timed_out(update: Update, context: BotContext) -> None:
+    """Silent if the question was answered or replaced meanwhile."""
+    asking = open_question(context, VOID_KIND)
+    if asking is None:
+        return
+    forget_questions(context)
+    if await timeout_actor(update, context) is not None:
+        await reply(update, context, context.t("seal_keeping.void_timeout", id=asking[0]))
 
 
 # --- the queue --------------------------------------------------------------------------------
@@ -382,12 +514,17 @@ def _ledger_text(context: BotContext, ledger: Ledger) -> str:
     title = service.ledger_title(ledger, context.lang)
     lines = [str(context.t("seal_keeping.ledger_head", title=title, count=len(ledger.rows)))]
     for row in ledger.rows:
+        copies = ref("seal_keeping.ledger_copies_out") if row.out \
+            else ref("seal_keeping.ledger_copies", copies=row.copies)
         line = str(context.t(
             "seal_keeping.ledger_line", serial=row.serial, date=service.day(row.used_at),
-            title=row.title, purpose=row.purpose, copies=row.copies, applicant=row.applicant,
+            title=row.title, purpose=row.purpose, copies=copies, applicant=row.applicant,
             approvers=row.approvers or "—", keeper=row.keeper))
-        if row.takeout_place:
-            line += str(context.t("seal_keeping.ledger_takeout", place=row.takeout_place))
+        if row.takeout:
+            returned = ref("seal_keeping.ledger_not_returned") if row.out \
+                else ref("seal_keeping.ledger_returned", at=service.at(row.returned_at))
+            line += str(context.t("seal_keeping.ledger_takeout",
+                                  place=row.takeout_place or "—", returned=returned))
         lines.append(line)
     return "\n".join(lines)
 
@@ -440,6 +577,7 @@ def conversation(app: Application) -> ConversationHandler[BotContext]:  # type: 
                      CallbackQueryHandler(time_now, pattern=r"^sealk:now$")],
             K_PHOTO: [MessageHandler(files, photo_sent),
                       CallbackQueryHandler(photo_skipped, pattern=r"^sealk:skip$"),
+                      CallbackQueryHandler(retry, pattern=r"^sealk:retry$"),
                       MessageHandler(text, photo_text)],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
         },
@@ -449,7 +587,24 @@ def conversation(app: Application) -> ConversationHandler[BotContext]:  # type: 
     )
 
 
+def void_conversation(app: Application) -> ConversationHandler[BotContext]:  # type: ignore[type-arg]
+    entry = CallbackQueryHandler(void_start, pattern=r"^seal:void:\d+$")
+    text = FRESH & filters.TEXT & ~filters.COMMAND & ~MENU_LABEL & Asking(app, VOID_KIND)
+    return ConversationHandler(
+        entry_points=[entry],
+        states={
+            VOID_REASON: [MessageHandler(text, void_reason), entry],
+            ConversationHandler.TIMEOUT: [TypeHandler(Update, void_timed_out)],
+        },
+        fallbacks=conversation_fallbacks(void_cancel, _forget_void),
+        **conversation_options(VOID_CONVERSATION),
+    )
+
+
 def register(app: Application) -> None:  # type: ignore[type-arg]
+    # The one-question conversation first: its text handler matches only while its question
+    # is the open one, so it never takes an answer meant for the stamping record.
+    app.add_handler(void_conversation(app))
     app.add_handler(conversation(app))
     app.add_handler(CallbackQueryHandler(handover, pattern=r"^seal:handover:\d+$"))
     app.add_handler(CallbackQueryHandler(

@@ -4,8 +4,9 @@ keepers and approval route. Admins keep it with subcommands:
   /seals add 名称 | 保管人 | 审批流程       /seals keepers 名称 | 刘芳 陈志强
   /seals route 名称 | 部门负责人 > 王建国/赵丽   /seals off 名称   /seals on 名称
 
-/seals queue and /seals ledger … belong to the keeping side (handlers/seals_keeping.py) and
-are passed on to it. SealService checks who may change the registry.
+/seals queue, /seals ledger … and /seals void … belong to the keeping side
+(handlers/seals_keeping.py), /seals pending and /seals reassign … to the approvers' side
+(handlers/seals_approval.py); they are passed on. The services check who may do what.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from telegram.ext import Application
 from bot.services.access import Role
 from bot.services.seals import SealView
 from bot.text import Markup
-from handlers import seals_keeping
+from handlers import seals_approval, seals_keeping
 from handlers.common import command, command_args, domain_errors, reply
 from handlers.context import BotContext
 
@@ -32,6 +33,9 @@ OFF = ("off", "停用")
 ON = ("on", "启用")
 QUEUE = ("queue", "待用印")
 LEDGER = ("ledger", "台账", "登记簿")
+PENDING = ("pending", "待审批", "待我审批")
+VOID = ("void", "作废")
+REASSIGN = ("reassign", "改派")
 
 
 def seal_item(context: BotContext, view: SealView) -> Markup:
@@ -94,6 +98,12 @@ async def seals_command(update: Update, context: BotContext) -> None:
         await _passed_on(update, context, "queue")
     elif word in LEDGER:
         await _passed_on(update, context, "ledger", rest.strip())
+    elif word in PENDING and not rest.strip():
+        await seals_approval.pending(update, context)
+    elif word in VOID:
+        await seals_keeping.void(update, context, rest)
+    elif word in REASSIGN:
+        await seals_approval.reassign(update, context, rest)
     elif word in ADD and (fields := _fields(rest, 3)) is not None:
         view = await service.add_seal(me, fields[0], fields[1], fields[2])
         await reply(update, context, context.t("seal_registry.added",

@@ -11,6 +11,8 @@ Buttons:
                                   answers inside the conversation; the draft stays in
                                   user_data, so a press carries no request of its own
   seal:withdraw:<request id>      the applicant takes a pending request back
+  seal:void:<request id>          作废 an approved request not used yet (handled, with its
+                                  reason, by handlers/seals_keeping.py)
 Every field is checked by SealService as it is typed and the whole draft again at submit.
 """
 
@@ -31,7 +33,7 @@ from telegram.ext import (
 from bot.i18n import CATALOGS, ref, words
 from bot.services.errors import Conflict, DomainError
 from bot.services.notifier import Buttons
-from bot.services.seals import DOC_TYPES, PENDING, SealDraft
+from bot.services.seals import APPROVED, DOC_TYPES, PENDING, SealDraft
 from handlers import account
 from handlers.common import (
     FRESH,
@@ -41,6 +43,7 @@ from handlers.common import (
     conversation_options,
     domain_errors,
     entry_point,
+    forget_questions,
     pressed_message,
     reply,
     timeout_actor,
@@ -121,6 +124,12 @@ async def _show_mine(update: Update, context: BotContext) -> None:
                              waiting=_waiting(context, view.waiting_on))
             markup = inline_keyboard([[_button(context, "btn.seal_request_withdraw_one",
                                                f"seal:withdraw:{view.id}", id=view.id)]])
+        elif view.status == APPROVED:
+            # Approved and not used yet: the applicant may close it (作废) if it is not
+            # needed any more, so it does not wait on the keeper for ever.
+            text = context.t("seal_request.mine_line", **params)
+            markup = inline_keyboard([[_button(context, "btn.seal_request_void_one",
+                                               f"seal:void:{view.id}", id=view.id)]])
         else:
             text, markup = context.t("seal_request.mine_line", **params), None
         if index == 0:
@@ -142,6 +151,8 @@ async def _pick_list(update: Update, context: BotContext) -> str | int:
 @entry_point
 async def seal_start(update: Update, context: BotContext) -> str | int:
     _forget(context)
+    # A question left open (a reason for 驳回 or 作废) must not take this request's answers.
+    forget_questions(context)
     await _show_mine(update, context)
     return await _pick_list(update, context)
 
@@ -495,9 +506,11 @@ async def on_submit(update: Update, context: BotContext) -> int:
     await query.answer()
     if pressed is not None:
         await edit_text(pressed, summary)
-    await reply(update, context,
-                context.t("seal_request.submitted", **view.params,
-                          waiting=_waiting(context, view.waiting_on)),
+    submitted = str(context.t("seal_request.submitted", **view.params,
+                              waiting=_waiting(context, view.waiting_on)))
+    if view.head_skipped:
+        submitted += "\n" + str(context.t("seal_request.head_skipped"))
+    await reply(update, context, submitted,
                 inline_keyboard([[_button(context, "btn.seal_request_withdraw",
                                           f"seal:withdraw:{view.id}")]]))
     return ConversationHandler.END

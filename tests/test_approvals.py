@@ -370,3 +370,64 @@ async def test_an_inactive_approver_is_named(office: Office) -> None:
         await office.open("张伟", office.any_of("李明华", "赵丽"))
     assert (caught.value.key, caught.value.params) == (
         "approvals.approver_inactive", {"name": "赵丽"})
+
+
+async def test_a_vacant_step_is_kept_and_passed_over(office: Office) -> None:
+    opened = await office.open("张伟", StepSpec.vacant(), office.one("王建国"))
+    assert [(s.status, names(s.approvers)) for s in opened.steps] == [
+        ("vacant", []), ("pending", ["王建国"])]
+    assert opened.current_step == 1
+    assert (await office.decide("王建国", opened.id)).status == "approved"
+    # Only vacant steps: nobody to decide.
+    with pytest.raises(InvalidInput) as caught:
+        await office.open("张伟", StepSpec.vacant())
+    assert caught.value.key == "approvals.no_approver"
+
+
+async def replace(office: Office, request_id: int, old: str, new: str,
+                  by: str = "陈志强") -> ApprovalState:
+    actor = await office.actor(by)
+    async with office.services.db.transaction() as s:
+        return await office.engine.replace_approver(s, request_id, office.ids[old],
+                                                    office.ids[new], actor)
+
+
+async def test_an_admin_hands_the_current_step_to_someone_else(office: Office) -> None:
+    opened = await office.open("张伟", office.all_of("李明华", "赵丽"), office.one("王建国"))
+    await office.decide("赵丽", opened.id)
+    # Refused, nothing changed: not an admin; a step not waiting now; an approver who has
+    # decided; the applicant; someone already on the step; someone deactivated.
+    await refused(office, opened.id, replace(office, opened.id, "李明华", "王建国", by="王建国"),
+                  PermissionDenied, "approvals.replace_forbidden")
+    await refused(office, opened.id, replace(office, opened.id, "王建国", "刘芳"),
+                  InvalidInput, "approvals.replace_not_current")
+    await refused(office, opened.id, replace(office, opened.id, "赵丽", "刘芳"),
+                  Conflict, "approvals.replace_decided")
+    await refused(office, opened.id, replace(office, opened.id, "李明华", "张伟"),
+                  InvalidInput, "approvals.replace_applicant")
+    await refused(office, opened.id, replace(office, opened.id, "李明华", "赵丽"),
+                  InvalidInput, "approvals.replace_already")
+    await office.services.people.deactivate(await office.actor("陈志强"), "刘芳")
+    await refused(office, opened.id, replace(office, opened.id, "李明华", "刘芳"),
+                  InvalidInput, "approvals.approver_inactive")
+
+    office.later()
+    state = await replace(office, opened.id, "李明华", "王建国")
+    assert names(state.steps[0].approvers) == ["王建国", "赵丽"]  # in the old one's place
+    assert names(state.waiting_on) == ["王建国"]
+    assert [p.request_id for p in await office.pending("王建国")] == [opened.id]
+    assert await office.pending("李明华") == []
+    await refused(office, opened.id, office.decide("李明华", opened.id), PermissionDenied,
+                  "approvals.not_approver")
+    async with office.services.db.transaction() as s:
+        entries = await history(s, "approval", opened.id)
+    assert entries[-1].action == "approval.replace"
+    assert (entries[-1].before, entries[-1].after) == (
+        {"step": 0, "approver": office.ids["李明华"]},
+        {"step": 0, "approver": office.ids["王建国"]})
+    # The 会签 completes with the new approver; the next step is 王建国's own.
+    decided = await office.decide("王建国", opened.id)
+    assert decided.next_step == 1 and decided.notify == (office.ids["王建国"],)
+    assert (await office.decide("王建国", opened.id)).status == "approved"
+    await refused(office, opened.id, replace(office, opened.id, "王建国", "李明华"),
+                  Conflict, "approvals.closed")

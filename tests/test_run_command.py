@@ -163,6 +163,7 @@ async def test_backup_and_restore_commands(tmp_path: Path) -> None:
         assert code == 6 and "another officebot is running" in text
     code, text = await officebot("restore", str(tmp_path / "copy.db"))
     assert code == 0 and "before-restore" in text
-    leftovers = sorted(p.name for p in tmp_path.iterdir() if "partial" in p.name
-                       or "restoring" in p.name or p.name.startswith("copy.db-"))
+    names = [p.name for p in await asyncio.to_thread(lambda: list(tmp_path.iterdir()))]
+    leftovers = [n for n in names if "partial" in n or "restoring" in n
+                 or n.startswith("copy.db-")]
     assert leftovers == []

@@ -6,6 +6,7 @@ sweeps, and the ledger's reader checks and filters."""
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.demo.seed import seed_office
+from bot.i18n import CATALOGS, placeholders, t
 from bot.services.access import Actor
 from bot.services.container import Services
 from bot.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -268,7 +270,16 @@ async def test_take_out_hand_over_reminders_and_return(office: Services) -> None
     assert seal.out_request_id == out.id
     (view,) = [v for v in await office.seals.seals(chen) if v.name == OFFICE]
     assert view.out and view.out_with == "周敏"
-    assert await ledger_rows(office) == []  # nothing used yet: the row comes with the return
+    # The ledger row is written at the hand-over, dated then: a seal that never comes back
+    # is in the book, shown as not returned, its copies not known yet.
+    assert handed.serial == "2026-1"
+    (entry,) = await ledger_rows(office)
+    assert (entry.serial, entry.request_id, entry.used_at, entry.keeper, entry.takeout_place) \
+        == (1, out.id, local(27, 10, 10), "刘芳", "县档案馆")
+    (listed,) = (await keeping.ledger(chen, "2026-11")).rows
+    assert listed.out and listed.takeout and listed.returned_at is None
+    sheet = keeping.ledger_sheet(await keeping.ledger(chen, "2026-11"), "zh")
+    assert sheet.count == 1
 
     reminders = await outbox(office, f"seal:{out.id}:return:")
     assert {k: (n.due_at, n.template) for k, n in reminders.items()} == {
@@ -306,6 +317,8 @@ async def test_take_out_hand_over_reminders_and_return(office: Services) -> None
         await keeping.record_return(chen, out.id, 5)
     back = await keeping.record_return(chen, out.id, 3, local(30, 9, 0))
     assert back.serial == "2026-1" and back.buttons == []
+    (listed,) = (await keeping.ledger(chen, "2026-11")).rows
+    assert not listed.out and listed.returned_at == local(30, 9, 0) and listed.copies == 3
     stored = await row(office, out.id)
     assert (stored.status, stored.returned_at, stored.stamped_copies) == (
         "stamped", local(30, 9, 0), 3)
@@ -317,8 +330,13 @@ async def test_take_out_hand_over_reminders_and_return(office: Services) -> None
     pending = {k for k, n in (await outbox(office, f"seal:{out.id}:")).items()
                if n.status == "pending" and (":return:" in k or ":chase:" in k)}
     assert pending == set()
-    # The seal is in again: the next take-out may go.
-    assert (await keeping.handover(liu, other_out.id)).request.status == "out"
+    # The seal is in again; the other take-out was to be back on Friday, so it is refused
+    # (apply again), and a new one may go.
+    with pytest.raises(InvalidInput) as late:
+        await keeping.handover(liu, other_out.id)
+    assert late.value.key == "seal_keeping.return_passed"
+    again = await approved(office, OFFICE, ZHOU, **takeout(office, 6))
+    assert (await keeping.handover(liu, again.id)).serial == "2026-2"
 
 
 async def test_chase_and_unstamped_sweeps(office: Services) -> None:
@@ -403,3 +421,92 @@ async def test_ledger_readers_filters_and_refusals(office: Services) -> None:
         await keeping.export(liu, "202610:0:0")  # nothing to export
     with pytest.raises(NotFound):
         await keeping.ledger_by_code(liu, "202611:999:0")
+
+
+async def test_two_stamps_of_two_requests_at_once_both_get_a_number(office: Services) -> None:
+    """Two keepers record two different requests at the same moment: both are written, with
+    consecutive numbers (PostgreSQL: the advisory lock; SQLite: BEGIN IMMEDIATE). A few
+    rounds, so the two reads of the last number do meet."""
+    liu, chen = await actor(office, LIU), await actor(office, CHEN)
+    made: set[int] = set()
+    for round_ in range(3):
+        first = await approved(office, PARTY, ZHANG, title=f"甲{round_}")
+        second = await approved(office, OFFICE, ZHOU, title=f"乙{round_}")
+        results = await asyncio.gather(office.seal_keeping.stamp(liu, first.id, 1),
+                                       office.seal_keeping.stamp(chen, second.id, 1),
+                                       return_exceptions=True)
+        assert [type(r).__name__ for r in results] == ["KeepOutcome", "KeepOutcome"], results
+        made |= {first.id, second.id}
+    entries = await ledger_rows(office)
+    assert sorted(e.serial for e in entries) == [1, 2, 3, 4, 5, 6]
+    assert {e.request_id for e in entries} == made
+
+
+async def test_two_hand_overs_of_one_seal_at_once(office: Services) -> None:
+    """Two keepers hand the same seal over on two requests at the same moment: one goes,
+    the other is told the seal is out (and with whom), not that something changed."""
+    first = await approved(office, OFFICE, ZHOU, **takeout(office, 6))
+    second = await approved(office, OFFICE, ZHANG, **takeout(office, 7))
+    liu, chen = await actor(office, LIU), await actor(office, CHEN)
+    results = await asyncio.gather(office.seal_keeping.handover(liu, first.id),
+                                   office.seal_keeping.handover(chen, second.id),
+                                   return_exceptions=True)
+    (won,) = [r for r in results if not isinstance(r, BaseException)]
+    (lost,) = [r for r in results if isinstance(r, BaseException)]
+    assert isinstance(lost, Conflict), lost
+    assert lost.key == "seal_keeping.second_takeout"
+    assert lost.params["borrower"] == won.request.applicant  # type: ignore[union-attr]
+    seal = await seal_row(office, OFFICE)
+    assert seal.out_request_id == won.request.id  # type: ignore[union-attr]
+    assert [e.request_id for e in await ledger_rows(office)] == [
+        won.request.id]  # type: ignore[union-attr]
+    assert await audits(office, "seal.handover") == 1
+
+
+async def test_no_hand_over_once_the_return_time_has_passed(office: Services) -> None:
+    keeping = office.seal_keeping
+    request = await approved(office, OFFICE, ZHOU, **takeout(office, 2))  # back by 12:00
+    liu = await actor(office, LIU)
+    office.clock.advance(timedelta(hours=2))  # type: ignore[attr-defined]
+    for act in (keeping.handover(liu, request.id), keeping.check(liu, request.id, "handover")):
+        with pytest.raises(InvalidInput) as refused:
+            await act
+        assert refused.value.key == "seal_keeping.return_passed"
+        assert refused.value.params["back"] == "11-27 12:00"
+    stored = await row(office, request.id)
+    assert (stored.status, stored.handed_at) == ("approved", None)
+    assert (await seal_row(office, OFFICE)).out_request_id is None
+    assert await ledger_rows(office) == [] and await audits(office, "seal.handover") == 0
+    # Still approved, so it can be voided (作废) and the applicant applies again.
+    voided = await keeping.void(liu, request.id, "归还时间已过，请重新申请")
+    assert voided.request.status == "voided"
+
+
+async def test_unstamped_reminders_urgent_and_take_out_wording(office: Services) -> None:
+    urgent = await approved(office, PARTY, ZHANG, urgent=True)
+    normal = await approved(office, GOV, ZHANG)
+    out = await approved(office, OFFICE, ZHOU, **takeout(office, 30))
+    await office.seal_keeping.remind_unstamped(local(27, 17, 30).date(), local(27, 17, 30))
+    rows = {k.split(":")[1]: n for k, n in (await outbox(office, "seal:")).items()
+            if ":unstamped:" in k}
+    assert {k: (n.urgent, n.template) for k, n in rows.items()} == {
+        str(urgent.id): (True, "seal_keeping.unstamped"),
+        str(normal.id): (False, "seal_keeping.unstamped"),
+        str(out.id): (False, "seal_keeping.unstamped_takeout")}
+    text = str(t("zh", "seal_keeping.unstamped_takeout", **rows[str(out.id)].params))
+    assert "尚未登记借出" in text and "应于 11-28 16:00 前归还" in text
+
+
+def test_seal_texts_read_right() -> None:
+    """English never says "1 copies"; ranges are written 1～N; small wording checks."""
+    for key, template in CATALOGS["en"].items():
+        if not key.startswith(("seal", "btn.seal")):
+            continue
+        text = str(t("en", key, **{name: 1 for name in placeholders(template)}))
+        assert "1 copies" not in text and "1 copy " not in text, key
+    for key, template in CATALOGS["zh"].items():
+        if key.startswith(("seal", "btn.seal")):
+            assert not re.search(r"\d—|\}—", template), key
+    assert str(t("en", "seal.already_on", name="X")) == "X is already active."
+    assert "1～50" in str(t("zh", "seal_request.ask_copies", limit=50))
+    assert "已通知审批人" not in str(t("zh", "seal_request.withdrawn_popup"))

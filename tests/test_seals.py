@@ -215,9 +215,22 @@ async def test_department_head_is_resolved_at_submission(office: Office) -> None
     assert view.status == "pending" and view.waiting_on == ("陈志强",)
 
 
-async def test_an_unknown_head_is_skipped(office: Office) -> None:
+async def test_an_unknown_head_is_skipped_and_the_card_says_so(office: Office) -> None:
     view = await office.submit("周敏", GOV)  # 综合执法队 has no head
-    assert steps(view) == [("pending", ["李明华"])]
+    # The step is kept as vacant (passed over), so the cards can say it was skipped.
+    assert steps(view) == [("vacant", []), ("pending", ["李明华"])]
+    assert view.head_skipped and view.waiting_on == ("李明华",)
+    await office.deliver()
+    card = office.telegram.to("李明华")[-1]
+    assert "用印审批</b> #" in card and "第 1/1 步" in card
+    assert card.endswith("⚠️ 申请人所在部门未设负责人，已略过该步（部门负责人审批）。")
+    # With a head known there is no such line.
+    known = await office.submit("张伟", GOV)
+    assert not known.head_skipped
+    await office.deliver()
+    assert "未设负责人" not in office.telegram.to("陈志强")[-1]
+    # English reads it too.
+    assert t("en", "seal.card_head_skipped").endswith("that step (department head) was skipped.")
 
 
 async def test_a_leader_who_applies_is_routed_past_themselves(office: Office) -> None:

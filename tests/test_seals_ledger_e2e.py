@@ -20,7 +20,7 @@ ZHOU, YANG, MAYOR, ZHAO = 1009, 1007, 1002, 1003
 TELEGRAM = {"王建国": LEADER, "李明华": MAYOR, "赵丽": ZHAO, "陈志强": ADMIN}
 PARTY, GOV, OFFICE = "中共示范镇委员会印章", "示范镇人民政府印章", "党政办公室印章"
 HEADERS = ["序号", "日期", "文件名称", "用印事由", "份数", "申请人", "审批人", "保管人", "印章",
-           "部门"]
+           "部门", "归还"]
 
 
 def local(month: int, day: int, hour: int, minute: int = 0) -> datetime:
@@ -78,7 +78,7 @@ async def test_ledger_and_its_excel_cell_by_cell(sandbox: Sandbox) -> None:
     approvers = await approve(sandbox, first.id)
     used = await stamp(sandbox, CLERK_KEEPER, first, 2)
     made.append([1, day(used), "关于冬季防火工作的报告", "报县应急管理局", 2, "张伟",
-                 "；".join(approvers), "刘芳", PARTY, "党政办"])
+                 "；".join(approvers), "刘芳", PARTY, "党政办", None])
 
     # 2. 周敏 (综合执法队, no head), 党政办公室印章: 王建国/赵丽; stamped by 陈志强.
     second = await submit_request(sandbox, ZHOU, OFFICE, title="关于开具居住证明的函",
@@ -87,7 +87,7 @@ async def test_ledger_and_its_excel_cell_by_cell(sandbox: Sandbox) -> None:
     approvers = await approve(sandbox, second.id)
     used = await stamp(sandbox, ADMIN, second, 1)
     made.append([2, day(used), "关于开具居住证明的函", "办理户籍迁移", 1, "周敏",
-                 "；".join(approvers), "陈志强", OFFICE, "综合执法队"])
+                 "；".join(approvers), "陈志强", OFFICE, "综合执法队", None])
 
     # 3. 张伟 again, 人民政府印章: 部门负责人 (陈志强) then 李明华 — two approvers listed.
     third = await submit_request(sandbox, STAFF, GOV, title="村道硬化工程施工合同",
@@ -97,30 +97,46 @@ async def test_ledger_and_its_excel_cell_by_cell(sandbox: Sandbox) -> None:
     assert len(approvers) == 2
     used = await stamp(sandbox, CLERK_KEEPER, third, 4)
     made.append([3, day(used), "村道硬化工程施工合同", "签订施工合同", 4, "张伟",
-                 "；".join(approvers), "刘芳", GOV, "党政办"])
+                 "；".join(approvers), "刘芳", GOV, "党政办", None])
+
+    # 4. 周敏 takes 中共…委员会印章 out; handed over by 刘芳 and not back: in the book from the
+    # hand-over, its copies blank and 未归还.
+    fourth = await submit_request(
+        sandbox, ZHOU, PARTY, title="林地承包合同", doc_type="contract", copies=2,
+        purpose="现场签订合同", recipient="西村村委会", takeout=True, place="西村村委会",
+        return_due=local(11, 27, 17, 0).isoformat())
+    approvers = await approve(sandbox, fourth.id)
+    sandbox.clock.advance(timedelta(minutes=3))
+    await sandbox.tick()
+    card = pending_card(sandbox, CLERK_KEEPER, f"seal:handover:{fourth.id}")
+    await sandbox.press(CLERK_KEEPER, "📤 登记借出", card["message_id"])
+    made.append([4, day(sandbox.clock.now()), "林地承包合同", "现场签订合同", None, "周敏",
+                 "；".join(approvers), "刘芳", PARTY, "综合执法队", "未归还"])
 
     # One in December: not in November's book.
     await sandbox.advance_to(local(12, 1, 9, 0))
-    december = await submit_request(sandbox, ZHOU, PARTY, title="十二月的请示", copies=1)
+    december = await submit_request(sandbox, ZHOU, GOV, title="十二月的请示", copies=1)
     await approve(sandbox, december.id)
     await stamp(sandbox, CLERK_KEEPER, december, 1)
 
     listing = await sandbox.send(CLERK_KEEPER, "/seals ledger 2026-11")
     text = texts(listing)
-    assert text.splitlines()[0] == "📒 用印登记簿 2026年11月，共 3 条"
+    assert text.splitlines()[0] == "📒 用印登记簿 2026年11月，共 4 条"
     lines = text.splitlines()[1:]
-    assert len(lines) == 3
+    assert len(lines) == 4
     for line, expected in zip(lines, made, strict=True):
+        copies = "份数待归还后登记" if expected[4] is None else f"{expected[4]} 份"
         assert line.startswith(f"{expected[0]}. {expected[1]}｜{expected[2]}｜{expected[3]}｜"
-                               f"{expected[4]} 份｜申请人 {expected[5]}｜审批 {expected[6]}｜"
+                               f"{copies}｜申请人 {expected[5]}｜审批 {expected[6]}｜"
                                f"保管 {expected[7]}")
+    assert lines[3].endswith("｜外带：西村村委会｜未归还")
     assert "十二月的请示" not in text
 
     exported = await sandbox.press(CLERK_KEEPER, "📊 导出 Excel")
     assert exported is not None
     document = sandbox.emu.last_bot_message(CLERK_KEEPER)
     assert document is not None and document["document"]["file_name"] == "用印登记簿_2026-11.xlsx"
-    assert document["caption"] == "用印登记簿 2026年11月，共 3 条。"
+    assert document["caption"] == "用印登记簿 2026年11月，共 4 条。"
     rows = sheet_rows(sandbox, document)
     assert rows[0][0] == "用印登记簿 2026年11月"
     assert rows[1] == HEADERS
@@ -136,6 +152,7 @@ async def test_ledger_and_its_excel_cell_by_cell(sandbox: Sandbox) -> None:
     assert rows[0][0] == f"用印登记簿 2026年11月（{OFFICE} · 综合执法队）"
     assert rows[1] == HEADERS and rows[2:] == [made[1]]
     by_dept = texts(await sandbox.send(LEADER, "/seals ledger 2026年11月 党政办"))
+    assert "林地承包合同" not in by_dept
     assert "共 2 条" in by_dept and "关于开具居住证明的函" not in by_dept
     assert "十二月的请示" in texts(await sandbox.send(LEADER, "/seals ledger 2026-12"))
     assert "暂无用印记录" in texts(await sandbox.send(LEADER, "/seals ledger 2026-10"))
@@ -143,15 +160,17 @@ async def test_ledger_and_its_excel_cell_by_cell(sandbox: Sandbox) -> None:
     # English for an English reader: the sheet's title and headers too.
     await sandbox.send(CLERK_KEEPER, "/lang en")
     english = texts(await sandbox.send(CLERK_KEEPER, "/seals ledger 2026-11"))
-    assert english.splitlines()[0] == "📒 Seal use register 2026-11, 3 entries"
+    assert english.splitlines()[0] == "📒 Seal use register 2026-11, 4 entries"
+    assert english.splitlines()[4].endswith(" | taken out: 西村村委会 | not returned")
+    assert "| copies: recorded when back |" in english.splitlines()[4]
     await sandbox.press(CLERK_KEEPER, "📊 Export Excel")
     document = sandbox.emu.last_bot_message(CLERK_KEEPER)
     assert document is not None
     rows = sheet_rows(sandbox, document)
     assert rows[0][0] == "Seal use register 2026-11"
     assert rows[1] == ["No.", "Date", "Document", "Purpose", "Copies", "Applicant",
-                       "Approved by", "Keeper", "Seal", "Department"]
-    assert rows[2:] == made
+                       "Approved by", "Keeper", "Seal", "Department", "Returned"]
+    assert rows[2:] == [*made[:3], [*made[3][:-1], "not returned"]]
 
 
 async def test_ledger_refusals(sandbox: Sandbox) -> None:

@@ -151,7 +151,7 @@ async def test_bad_answers_are_refused_one_by_one_and_nothing_is_kept(sandbox: S
     assert "请选择或输入用印份数" in texts(await sandbox.send(STAFF, "证明"))
     for bad in ("0", "-1", "2.5", "abc"):
         again = await sandbox.send(STAFF, bad)
-        assert texts(again[:1]) == "份数应为正整数（1—50），如：3", bad
+        assert texts(again[:1]) == "份数应为正整数（1～50），如：3", bad
         assert buttons(again[-1]) == ["1", "2", "3", "5"]
     again = await sandbox.send(STAFF, "51")
     assert texts(again[:1]) == "一次用印最多 50 份，超出请分次申请或联系党政办。"
@@ -248,7 +248,8 @@ async def test_withdraw_closes_the_cards_and_a_later_decision_is_refused(
     card = pending_card(sandbox, LEADER, "seal:approve:")
 
     sandbox.clock.advance(timedelta(minutes=5))
-    assert popup(await sandbox.press(STAFF, "↩️ 撤回申请")) == "已撤回用印申请，已通知审批人。"
+    assert popup(await sandbox.press(STAFF, "↩️ 撤回申请")) == \
+        "已撤回用印申请，审批人的卡片已同步更新。"
     closed = message(sandbox, LEADER, card["message_id"])
     assert closed["text"].endswith("↩️ 张伟 已于 11-27 10:05 撤回申请")
     assert f"用印审批 #{request_id}" in closed["text"] and buttons(closed) == []
@@ -326,7 +327,7 @@ async def test_english_applicant(sandbox: Sandbox) -> None:
         "王建国; you will be told the result.")
     assert buttons(last(sandbox, STAFF_EN)) == ["↩️ Withdraw"]
     assert popup(await sandbox.press(STAFF_EN, "↩️ Withdraw")) == (
-        "Seal request withdrawn; the approvers are told.")
+        "Seal request withdrawn; the approvers' cards now show it.")
     assert last(sandbox, STAFF_EN)["text"].endswith("↩️ Withdrawn by 黄磊 at 11-27 10:00")
 
 

@@ -34,6 +34,13 @@ ZH: dict[str, str] = {
     "approvals.route_invalid": "审批流程第 {step} 步设置有误，请联系管理员。",
     "approvals.approver_inactive": "审批人 {name} 已停用，请联系管理员调整审批流程。",
     "approvals.no_approver": "审批流程中除您本人外没有其他审批人，无法提交，请联系管理员调整审批流程。",
+    # 改派审批人
+    "approvals.replace_forbidden": "只有管理员可以改派审批人。",
+    "approvals.unknown_person": "找不到该人员。",
+    "approvals.replace_not_current": "{name} 不是当前这一步的审批人，只能改派当前待审批的一步。",
+    "approvals.replace_decided": "{name} 已审批过这一步，无需改派。",
+    "approvals.replace_applicant": "{name} 是申请人，不能审批自己的申请。",
+    "approvals.replace_already": "{name} 已是这一步的审批人。",
 }
 
 EN: dict[str, str] = {
@@ -64,4 +71,10 @@ EN: dict[str, str] = {
     "approvals.route_invalid": "Step {step} of the approval route is set up wrongly; please ask an admin.",
     "approvals.approver_inactive": "Approver {name} is deactivated; please ask an admin to change the route.",
     "approvals.no_approver": "There is no approver on this route other than you, so it cannot be submitted; please ask an admin to change the route.",
+    "approvals.replace_forbidden": "Only an admin can hand an approval to someone else.",
+    "approvals.unknown_person": "This person was not found.",
+    "approvals.replace_not_current": "{name} is not an approver of the step waiting now; only that step can be handed over.",
+    "approvals.replace_decided": "{name} has already decided this step; nothing to hand over.",
+    "approvals.replace_applicant": "{name} is the applicant and cannot approve their own request.",
+    "approvals.replace_already": "{name} is already an approver of this step.",
 }

@@ -18,6 +18,14 @@ ZH: dict[str, str] = {
     "seal_approval.timeout": "未收到驳回理由，用印申请 #{id} 未作处理，仍待您审批。",
     "seal_approval.file_caption": "用印申请 #{id}「{title}」附件",
     "seal_approval.digest_line": "🔏 用印 #{id}「{title}」：{applicant} 申请用 {seal}，{since} 起待审批",
+    # 待我审批
+    "seal_approval.pending_head": "📝 <b>待我审批的用印申请</b>（{count} 件）",
+    "seal_approval.pending_none": "目前没有待您审批的用印申请。",
+    # 改派审批人
+    "seal_approval.reassigned": "✅ 用印申请 #{id}「{title}」已由 {old} 改派给 {new} 审批，审批卡片已发给 {new}。",
+    "seal_approval.reassign_usage": (
+        "改派审批人（管理员）：/seals reassign 编号 新审批人\n"
+        "当前一步有多位审批人时写明原审批人：/seals reassign 编号 原审批人 新审批人"),
 }
 
 EN: dict[str, str] = {
@@ -32,4 +40,11 @@ EN: dict[str, str] = {
     "seal_approval.timeout": "No reason came, so seal request #{id} is left as it was; it still waits for your decision.",
     "seal_approval.file_caption": "File of seal request #{id} \"{title}\"",
     "seal_approval.digest_line": "🔏 Seal #{id} \"{title}\": {applicant} asks to use {seal}, waiting since {since}",
+    "seal_approval.pending_head": "📝 <b>Seal requests waiting for your approval</b> ({count})",
+    "seal_approval.pending_none": "No seal request is waiting for your approval.",
+    "seal_approval.reassigned": "✅ Seal request #{id} \"{title}\" is handed from {old} to {new}; {new} has the card now.",
+    "seal_approval.reassign_usage": (
+        "Hand an approval to someone else (admins): /seals reassign number new-approver\n"
+        "If the step has several approvers, name the one replaced: "
+        "/seals reassign number old-approver new-approver"),
 }

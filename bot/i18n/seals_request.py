@@ -18,6 +18,7 @@ ZH: dict[str, str] = {
     # 按钮
     "btn.seal_request_withdraw": "↩️ 撤回申请",
     "btn.seal_request_withdraw_one": "↩️ 撤回 #{id}",
+    "btn.seal_request_void_one": "🚫 作废 #{id}",
     "btn.seal_request_office": "🏢 在办公室用印",
     "btn.seal_request_takeout": "🚗 外带用印",
     "btn.seal_request_skip": "跳过",
@@ -34,7 +35,7 @@ ZH: dict[str, str] = {
     "seal_request.ask_title": "请输入文件名称，如：关于申请防汛物资经费的请示",
     "seal_request.ask_doc_type": "请选择文件类型（也可直接输入）：",
     "seal_request.got_doc_type": "文件类型：{value}",
-    "seal_request.ask_copies": "请选择或输入用印份数（1—{limit}）：",
+    "seal_request.ask_copies": "请选择或输入用印份数（1～{limit}）：",
     "seal_request.got_copies": "份数：{value} 份",
     "seal_request.ask_purpose": "请输入用印事由，如：报县财政局审批",
     "seal_request.ask_recipient": "请输入文件报送（出具）单位，如：县财政局",
@@ -62,7 +63,8 @@ ZH: dict[str, str] = {
     "seal_request.dropped": "已取消，本次用印申请未提交。",
     "seal_request.timeout": "用印申请长时间未填写完成，已结束，未提交任何内容。",
     "seal_request.gone": "本次用印申请已结束，请发送 /seal 重新开始。",
-    "seal_request.withdrawn_popup": "已撤回用印申请，已通知审批人。",
+    "seal_request.withdrawn_popup": "已撤回用印申请，审批人的卡片已同步更新。",
+    "seal_request.head_skipped": "⚠️ 本部门未设负责人，已略过该步（部门负责人审批）。",
     # 印章登记 /seals
     "seal_registry.head": "🔏 <b>印章登记</b>（共 {count} 枚）",
     "seal_registry.item": "<b>{name}</b>：{state}\n保管人：{keepers}\n审批流程：{route}",
@@ -78,6 +80,9 @@ ZH: dict[str, str] = {
         "/seals route 名称 | 部门负责人 &gt; 王建国/赵丽\n"
         "/seals off 名称 — 停用；/seals on 名称 — 启用\n"
         "/seals queue — 待用印；/seals ledger 2026-11 — 用印登记簿\n"
+        "/seals pending — 待我审批\n"
+        "/seals void 编号 原因 — 作废已批准未用印的申请\n"
+        "/seals reassign 编号 新审批人 — 改派审批人（管理员）\n"
         "审批流程：各步之间用 &gt; 分隔，一步中“或签”用 /，“会签”用 +。"),
     "seal_registry.admin_hint": "管理员维护印章：发送 /seals help 查看命令。",
     "seal_registry.added": "✅ 已添加印章：\n{item}",
@@ -99,14 +104,15 @@ EN: dict[str, str] = {
     "word.seal_skip": "skip|none|no",
     "btn.seal_request_withdraw": "↩️ Withdraw",
     "btn.seal_request_withdraw_one": "↩️ Withdraw #{id}",
+    "btn.seal_request_void_one": "🚫 Void #{id}",
     "btn.seal_request_office": "🏢 In the office",
     "btn.seal_request_takeout": "🚗 Take it out",
     "btn.seal_request_skip": "Skip",
     "btn.seal_request_submit": "✅ Submit",
     "btn.seal_request_drop": "✖ Cancel",
     "seal_request.mine_head": "Your seal requests under way:",
-    "seal_request.mine_pending": "#{id} {seal} \"{title}\", {copies} copies: waiting for {waiting}",
-    "seal_request.mine_line": "#{id} {seal} \"{title}\", {copies} copies: {status}",
+    "seal_request.mine_pending": "#{id} {seal} \"{title}\" (copies: {copies}): waiting for {waiting}",
+    "seal_request.mine_line": "#{id} {seal} \"{title}\" (copies: {copies}): {status}",
     "seal_request.pick": "🔏 <b>Seal request</b>\nWhich seal? (/cancel stops at any time)",
     "seal_request.none": "No seal takes requests at the moment; please ask the office.",
     "seal_request.picked": "Seal: {seal}",
@@ -140,7 +146,8 @@ EN: dict[str, str] = {
     "seal_request.dropped": "Cancelled; the seal request was not submitted.",
     "seal_request.timeout": "The seal request was left unfinished and has ended; nothing was submitted.",
     "seal_request.gone": "This seal request has ended; send /seal to start again.",
-    "seal_request.withdrawn_popup": "Seal request withdrawn; the approvers are told.",
+    "seal_request.withdrawn_popup": "Seal request withdrawn; the approvers' cards now show it.",
+    "seal_request.head_skipped": "⚠️ Your department has no head set; that step (department head) was skipped.",
     "seal_registry.head": "🔏 <b>Seal registry</b> ({count} seals)",
     "seal_registry.item": "<b>{name}</b>: {state}\nKeepers: {keepers}\nRoute: {route}",
     "seal_registry.in": "in the office",
@@ -155,6 +162,9 @@ EN: dict[str, str] = {
         "/seals route name | head &gt; 王建国/赵丽\n"
         "/seals off name — switch off; /seals on name — switch on\n"
         "/seals queue — to be stamped; /seals ledger 2026-11 — the ledger\n"
+        "/seals pending — waiting for my approval\n"
+        "/seals void number reason — void an approved request not yet stamped\n"
+        "/seals reassign number new-approver — hand an approval to someone else (admins)\n"
         "Route: steps separated by &gt;; in a step, / means any one of them, + all of them."),
     "seal_registry.admin_hint": "Admins keep the seals: send /seals help for the commands.",
     "seal_registry.added": "✅ Seal added:\n{item}",

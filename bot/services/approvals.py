@@ -7,7 +7,12 @@ withdrawn; the applicant may withdraw until the final decision.
 
 Nobody approves their own request: the applicant is taken out of every step's approvers,
 and a step left with nobody is skipped, so a leader who applies goes straight to the next
-approver. A route with nobody but the applicant is refused.
+approver. A route with nobody but the applicant is refused. A feature may also name a step
+nobody holds now (`StepSpec.vacant()`, e.g. a department with no head): it is kept in the
+route as "vacant" and passed over, so the feature can say so on its cards.
+
+An admin may hand the current step of a pending request from one approver to another
+(`replace_approver`, e.g. when an approver leaves): audited like every other change.
 
 The engine is generic: a request has a `kind` ("seal", "swap", ...) and the `subject_id` of
 the feature's own row, and it knows nothing else about it. Every method works inside the
@@ -55,8 +60,9 @@ DRAFT, PENDING, APPROVED, REJECTED, WITHDRAWN = (
     "draft", "pending", "approved", "rejected", "withdrawn")
 OPEN = (DRAFT, PENDING)
 FINAL = (APPROVED, REJECTED, WITHDRAWN)
-# Step states.
-WAITING, SKIPPED, CLOSED = "waiting", "skipped", "closed"
+# Step states. "vacant": the route named a step that nobody holds now; passed over.
+WAITING, SKIPPED, CLOSED, VACANT = "waiting", "skipped", "closed", "vacant"
+PASSED_OVER = (SKIPPED, VACANT)
 
 COMMENT_LIMIT = 300
 KIND_LIMIT = 20
@@ -82,6 +88,11 @@ class StepSpec:
     def all_of(cls, *staff_ids: int) -> StepSpec:
         return cls("all", tuple(staff_ids))
 
+    @classmethod
+    def vacant(cls) -> StepSpec:
+        """A step the route names but nobody holds now: kept in the record, passed over."""
+        return cls("one", ())
+
 
 @dataclass(frozen=True)
 class Person:
@@ -103,7 +114,7 @@ class DecisionView:
 class StepView:
     position: int
     mode: str
-    status: str  # waiting | pending | approved | rejected | skipped | closed
+    status: str  # waiting | pending | approved | rejected | skipped | vacant | closed
     approvers: tuple[Person, ...]
     decisions: tuple[DecisionView, ...]
     started_at: datetime | None
@@ -199,8 +210,13 @@ class ApprovalService:
         if taken is not None:
             raise Conflict("approvals.exists")
         resolved: list[tuple[str, list[int]]] = []
+        vacant: set[int] = set()
         for number, spec in enumerate(route, start=1):
             ids = list(dict.fromkeys(spec.approvers))
+            if spec == StepSpec.vacant():
+                vacant.add(number - 1)
+                resolved.append((spec.mode, []))
+                continue
             if spec.mode not in MODES or not ids or (spec.mode == "one" and len(ids) != 1):
                 raise InvalidInput("approvals.route_invalid", step=number)
             for staff_id in ids:
@@ -219,7 +235,8 @@ class ApprovalService:
         await s.flush()
         for position, (mode, ids) in enumerate(resolved):
             step = ApprovalStep(request_id=request.id, position=position, mode=mode,
-                                status=WAITING if ids else SKIPPED)
+                                status=VACANT if position in vacant
+                                else WAITING if ids else SKIPPED)
             s.add(step)
             await s.flush()
             for order, staff_id in enumerate(ids):
@@ -337,6 +354,50 @@ class ApprovalService:
         audit.record(s, at=now, actor_id=actor.id, action="approval.withdraw",
                      entity="approval", entity_id=request.id, before=before,
                      after={"status": WITHDRAWN})
+        return await self._state(s, request)
+
+    # --- handing a step to someone else ---------------------------------------------------
+
+    async def replace_approver(self, s: AsyncSession, request_id: int, old_staff_id: int,
+                               new_staff_id: int, actor: Actor,
+                               now: datetime | None = None) -> ApprovalState:
+        """An admin hands the current step from one approver, who has not decided it, to
+        another (e.g. the first has left). Only the step waiting now: later steps start
+        with whoever the route names then. The new approver must be active, not the
+        applicant, and not already on this step."""
+        now = now or self.clock.now()
+        if not actor.is_admin:
+            raise PermissionDenied("approvals.replace_forbidden")
+        request = await self._request(s, request_id, lock=True)
+        if request.status != PENDING:
+            raise Conflict("approvals.closed", state=ref(f"approvals.status.{request.status}"))
+        steps = await self._steps(s, request.id)
+        step = next(st for st in steps if st.position == request.current_step)
+        old = await s.get(Staff, old_staff_id)
+        new = await s.get(Staff, new_staff_id)
+        if old is None or new is None:
+            raise NotFound("approvals.unknown_person")
+        row = await s.scalar(select(ApprovalStepApprover).where(
+            ApprovalStepApprover.step_id == step.id,
+            ApprovalStepApprover.staff_id == old.id))
+        if row is None:
+            raise InvalidInput("approvals.replace_not_current", name=old.name)
+        if await self._own_decision(s, request.id, old.id, [step.id]) is not None:
+            raise Conflict("approvals.replace_decided", name=old.name)
+        if new.id == request.applicant_id:
+            raise InvalidInput("approvals.replace_applicant", name=new.name)
+        if not new.active:
+            raise InvalidInput("approvals.approver_inactive", name=new.name)
+        if new.id in await self._approver_ids(s, step.id):
+            raise InvalidInput("approvals.replace_already", name=new.name)
+        await self._bump(s, request)
+        row.staff_id = new.id
+        await s.flush()
+        await s.refresh(row)  # its `staff` relationship still names the old approver
+        audit.record(s, at=now, actor_id=actor.id, action="approval.replace",
+                     entity="approval", entity_id=request.id,
+                     before={"step": step.position, "approver": old.id},
+                     after={"step": step.position, "approver": new.id})
         return await self._state(s, request)
 
     # --- reading --------------------------------------------------------------------------

@@ -67,6 +67,8 @@ class Services:
         self.seals = SealService(db, config, clock, self.approvals, self.calendar)
         self.seal_keeping = SealKeepingService(db, config, clock, self.approvals,
                                                self.seals, self.calendar)
+        # An approver who leaves must not leave seal requests stuck without anyone knowing.
+        self.people.on_deactivate.append(self.seals.approver_left)
         self.task_assign = TaskAssignService(db, config, clock, self.tasks)
         self.task_progress = ProgressService(db, config, clock, self.tasks)
         self.supervision = SupervisionService(db, config, clock, self.tasks)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -177,12 +178,19 @@ async def mark_unreachable(s: AsyncSession, person: Staff, now: datetime) -> Non
         )
 
 
+# What other features do when someone is deactivated (e.g. tell the admins of approvals
+# left waiting on them): called with the session, the person (already inactive), the admin
+# and the time, inside the deactivation's transaction, so both commit or neither does.
+DeactivateHook = Callable[[AsyncSession, Staff, Actor, datetime], Awaitable[None]]
+
+
 class PeopleService:
     def __init__(self, db: Database, config: Config, clock: Clock) -> None:
         self.db = db
         self.config = config
         self.clock = clock
         self.bot_username = "officebot"
+        self.on_deactivate: list[DeactivateHook] = []
 
     def invite_link(self, code: str) -> str:
         return f"https://t.me/{self.bot_username}?start={code}"
@@ -442,6 +450,8 @@ class PeopleService:
             audit.record(s, at=now, actor_id=actor.id, action="staff.deactivate",
                          entity="staff", entity_id=staff.id, before=before,
                          after=_snapshot(staff))
+            for hook in self.on_deactivate:
+                await hook(s, staff, actor, now)
             return _view(staff)
 
     async def set_department_head(self, actor: Actor, department: str,

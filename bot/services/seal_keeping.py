@@ -2,31 +2,42 @@
 hand-over and return), the reminders around them, and the ledger (用印登记簿).
 
 The office's rule — no seal used without registration and approval — holds by construction:
-the only writes of a ledger row are `stamp` and `record_return`, and each of them, in one
-transaction, re-reads the request row (populate_existing), checks that the presser keeps that
-seal (SealKeeper), that the request's own status allows the step AND that the approvals
-engine says the request is approved, and then moves the request on with an UPDATE
-conditional on its status — so two presses at once write once, and a press on a pending,
-rejected, withdrawn or already stamped request writes nothing. The seal's own row is claimed
+the only writes of a ledger row are `stamp` and `handover` (`record_return` fills in the
+hand-over's row), and each of them, in one transaction, re-reads the request row
+(populate_existing), checks that the presser keeps that seal (SealKeeper), that the
+request's own status allows the step AND that the approvals engine says the request is
+approved, and then moves the request on with an UPDATE conditional on its status — so two
+presses at once write once, and a press on a pending, rejected, withdrawn, voided or already
+stamped request writes nothing. Ledger numbers are taken under a lock of the year's book
+(see `_write_ledger`). The seal's own row is claimed
 the same way for a take-out (UPDATE ... WHERE out_request_id IS NULL): a seal already out
-cannot be handed over a second time.
+cannot be handed over a second time. A take-out's ledger row is written at the hand-over
+(dated then), so a seal that never comes back is in the book, shown 未归还 until
+`record_return` fills in the copies actually stamped.
+
+An approved request that will not be used after all is voided (作废) by its applicant, a
+keeper of its seal or an admin, with a reason (`void`): closed, its keeper cards edited, its
+reminders stopped. The reason and who gave it are in the audit row (seal.void).
 
 Outbox keys (see bot/services/seals.py for the core's):
   seal:<id>:return:remind              the borrower, return_remind_before the return time
   seal:<id>:return:overdue:<staff>     the borrower and the keeper, at the return time
   seal:<id>:chase:<day>:<staff>        each working day at seals.chase_at while not back
   seal:<id>:unstamped:<day>:<keeper>   at the end of each working day while not stamped
+                                       (nor handed over; urgent for an urgent request)
   sealnote:<id>:<n>:<staff>            the applicant's notices (numbered as in the core)
 """
 
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -36,6 +47,7 @@ from bot.services import audit, outbox
 from bot.services.access import Actor, Role
 from bot.services.approvals import APPROVED as APPROVAL_APPROVED
 from bot.services.approvals import ApprovalService, ApprovalState
+from bot.services.audit import history
 from bot.services.calendar import HolidayCalendar
 from bot.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.services.seals import (
@@ -45,8 +57,10 @@ from bot.services.seals import (
     OUT,
     PENDING,
     STAMPED,
+    VOIDED,
     RequestView,
     SealService,
+    one_line,
 )
 from bot.services.sheets import write_table
 from bot.services.sweeps import Sweep
@@ -63,11 +77,14 @@ from storage.models import (
 
 STAMP, HANDOVER, RETURN = "stamp", "handover", "return"
 ACTIONS = (STAMP, HANDOVER, RETURN)
+REASON_LIMIT = 200
 # "2026-11", "2026/11", "2026.11", "2026年11月"; "11月" is this year's.
 MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 MONTH_ONLY = re.compile(r"^(\d{1,2})\s*月$")
 YEAR = re.compile(r"\d{4}")
 PHOTO_ID_LIMIT = 300
+# The advisory lock of one year's ledger on PostgreSQL: this constant * 10000 + the year.
+LEDGER_LOCK = zlib.crc32(b"seal_ledger")
 
 
 @dataclass(frozen=True)
@@ -108,6 +125,13 @@ class LedgerRow:
     seal: str
     department: str
     takeout_place: str
+    takeout: bool = False
+    returned_at: datetime | None = None  # a take-out's return; None while it is out
+
+    @property
+    def out(self) -> bool:
+        """A take-out not back yet: its copies are not known."""
+        return self.takeout and self.returned_at is None
 
 
 @dataclass(frozen=True)
@@ -183,6 +207,8 @@ class SealKeepingService:
             keeper = await s.get(Staff, request.keeper_id) if request.keeper_id else None
             raise Conflict("seal_keeping.already_out", id=request.id,
                            name=keeper.name if keeper else "—", at=self.at(request.handed_at))
+        if status == VOIDED:
+            raise Conflict("seal_keeping.voided", **await self._voided(s, request))
         if status == APPROVED and action == RETURN:
             raise Conflict("seal_keeping.not_out", id=request.id)
         if status not in (APPROVED, OUT):
@@ -196,12 +222,29 @@ class SealKeepingService:
             raise InvalidInput("seal_keeping.takeout_use_handover", id=request.id)
         if action == HANDOVER and not request.takeout:
             raise InvalidInput("seal_keeping.not_takeout", id=request.id)
+        if action == HANDOVER and request.return_due is not None \
+                and request.return_due <= self.clock.now():
+            # Approved for a time that is over: a new request says when it comes back now.
+            raise InvalidInput("seal_keeping.return_passed", id=request.id,
+                               back=self.at(request.return_due))
         return request, state
 
+    async def _voided(self, s: AsyncSession, request: SealRequest) -> dict[str, Any]:
+        """Who voided the request, when and why (from its audit row)."""
+        entry = next((e for e in reversed(await history(s, "seal_request", request.id))
+                      if e.action == "seal.void"), None)
+        who = await s.get(Staff, entry.actor_id) if entry and entry.actor_id else None
+        reason = (entry.after or {}).get("reason", "") if entry else ""
+        return {"id": request.id, "name": who.name if who else "—",
+                "at": self.at(request.closed_at), "reason": reason or "—"}
+
     async def _seal_out_elsewhere(self, s: AsyncSession, request: SealRequest,
-                                  key: str) -> Seal:
-        """The seal's row, fresh; refused if it is out on another request."""
-        seal = await s.get(Seal, request.seal_id, populate_existing=True)
+                                  key: str, *, lock: bool = False) -> Seal:
+        """The seal's row, fresh; refused if it is out on another request. Locked (on
+        PostgreSQL) before a record that depends on it: a hand-over of another request at
+        the same moment waits, then reads the seal as out."""
+        seal = await s.get(Seal, request.seal_id, populate_existing=True,
+                           with_for_update={"of": Seal} if lock else None)
         assert seal is not None
         if seal.out_request_id is not None and seal.out_request_id != request.id:
             out = await s.get(SealRequest, seal.out_request_id)
@@ -233,15 +276,19 @@ class SealKeepingService:
             name = keeper.name if keeper else "—"
             view = await self.seals.view(s, request)
             cards = tuple(await self._cards(s, request.id))
-            if request.status == OUT:
-                line = ref("seal_keeping.line.handed", name=name, at=self.at(request.handed_at),
-                           borrower=view.applicant, back=self.at(request.return_due))
-                return KeepOutcome(view, line, cards, self.return_buttons(view), "")
-            if request.status != STAMPED:
-                return None
             entry = await s.scalar(select(SealLedgerEntry).where(
                 SealLedgerEntry.request_id == request.id))
             serial = f"{entry.year}-{entry.serial}" if entry else "—"
+            if request.status == VOIDED:
+                line = ref("seal_keeping.line.voided", **await self._voided(s, request))
+                return KeepOutcome(view, line, cards, [], "")
+            if request.status == OUT:
+                line = ref("seal_keeping.line.handed", name=name, at=self.at(request.handed_at),
+                           borrower=view.applicant, back=self.at(request.return_due),
+                           serial=serial)
+                return KeepOutcome(view, line, cards, self.return_buttons(view), serial)
+            if request.status != STAMPED:
+                return None
             if request.takeout:
                 line = ref("seal_keeping.line.returned", name=name,
                            at=self.at(request.returned_at),
@@ -333,7 +380,7 @@ class SealKeepingService:
         photo = self._photo(photo_id)
         async with self.db.transaction() as s:
             request, state = await self._load(s, actor, request_id, STAMP)
-            await self._seal_out_elsewhere(s, request, "seal_keeping.seal_out")
+            await self._seal_out_elsewhere(s, request, "seal_keeping.seal_out", lock=True)
             copies = self._check_copies(copies, request.copies)
             used_at = self._check_time(at or now, now, request.approved_at,
                                        "seal_keeping.time_before_approval")
@@ -359,11 +406,13 @@ class SealKeepingService:
 
     async def handover(self, actor: Actor, request_id: int) -> KeepOutcome:
         """The seal leaves the office with the borrower (外带): it shows as out until the
-        return is recorded, and the borrower is reminded and then chased."""
+        return is recorded, and the borrower is reminded and then chased. The ledger row is
+        written now, dated now: a seal that never comes back is in the book."""
         now = self.clock.now()
         async with self.db.transaction() as s:
-            request, _ = await self._load(s, actor, request_id, HANDOVER)
-            seal = await self._seal_out_elsewhere(s, request, "seal_keeping.second_takeout")
+            request, state = await self._load(s, actor, request_id, HANDOVER)
+            seal = await self._seal_out_elsewhere(s, request, "seal_keeping.second_takeout",
+                                                  lock=True)
             if seal.out_request_id == request.id:  # cannot happen while status is approved
                 raise Conflict("seal_keeping.stale")
             taken = await s.execute(
@@ -371,32 +420,38 @@ class SealKeepingService:
                 .values(out_request_id=request.id, updated_at=now)
                 .execution_options(synchronize_session=False))
             if taken.rowcount != 1:  # type: ignore[attr-defined]
+                # Another hand-over of this seal got in first: say which, as for a seal
+                # that was already out.
+                await self._seal_out_elsewhere(s, request, "seal_keeping.second_takeout")
                 raise Conflict("seal_keeping.stale")
             await self._claim(s, request, APPROVED, status=OUT, handed_at=now,
                               keeper_id=actor.id)
             await s.refresh(seal)
+            entry = await self._write_ledger(s, request, state, now, actor.name, now)
+            serial = f"{entry.year}-{entry.serial}"
             await outbox.cancel_prefix(s, f"seal:{request.id}:unstamped:")
             audit.record(s, at=now, actor_id=actor.id, action="seal.handover",
                          entity="seal_request", entity_id=request.id,
                          before={"status": APPROVED},
                          after={"status": OUT, "seal": seal.id,
                                 "return_due": request.return_due.isoformat()
-                                if request.return_due else None})
+                                if request.return_due else None, "ledger": serial})
             view = await self.seals.view(s, request)
             await self.seals.tell(s, view, "seal_keeping.note_handed", [view.applicant_id], now,
                                   keeper=actor.name, at=self.at(now),
                                   back=self.at(request.return_due))
             await self._schedule_return(s, request, view, actor.id, now)
             line = ref("seal_keeping.line.handed", name=actor.name, at=self.at(now),
-                       borrower=view.applicant, back=self.at(request.return_due))
+                       borrower=view.applicant, back=self.at(request.return_due),
+                       serial=serial)
             return KeepOutcome(view, line, tuple(await self._cards(s, request.id)),
-                               self.return_buttons(view), "")
+                               self.return_buttons(view), serial)
 
     async def record_return(self, actor: Actor, request_id: int, copies: int,
                             at: datetime | None = None,
                             photo_id: str | None = None) -> KeepOutcome:
         """The seal is back: the request is closed as stamped, the seal is in again, the
-        reminders stop, and the ledger row is written (dated the hand-over)."""
+        reminders stop, and the ledger row of the hand-over gets the copies stamped."""
         now = self.clock.now()
         photo = self._photo(photo_id)
         async with self.db.transaction() as s:
@@ -413,10 +468,15 @@ class SealKeepingService:
                                    Seal.out_request_id == request.id)
                 .values(out_request_id=None, updated_at=now)
                 .execution_options(synchronize_session=False))
-            names = list(dict.fromkeys(
+            names = "、".join(dict.fromkeys(
                 [handed_by.name if handed_by else actor.name, actor.name]))
-            used_at = request.handed_at or returned_at
-            entry = await self._write_ledger(s, request, state, used_at, "、".join(names), now)
+            entry = await s.scalar(select(SealLedgerEntry).where(
+                SealLedgerEntry.request_id == request.id))
+            if entry is None:  # handed over before hand-overs wrote their row
+                entry = await self._write_ledger(s, request, state,
+                                                 request.handed_at or returned_at, names, now)
+            entry.copies, entry.keeper, entry.photo_id = copies, names, photo
+            await s.flush()
             await outbox.cancel_prefix(s, f"seal:{request.id}:return:")
             await outbox.cancel_prefix(s, f"seal:{request.id}:chase:")
             audit.record(s, at=now, actor_id=actor.id, action="seal.return",
@@ -433,6 +493,68 @@ class SealKeepingService:
             return KeepOutcome(view, line, tuple(await self._cards(s, request.id)), [],
                                f"{entry.year}-{entry.serial}")
 
+    # --- voiding (作废) ---------------------------------------------------------------------
+
+    async def _voidable(self, s: AsyncSession, actor: Actor, request_id: int) -> SealRequest:
+        """The request, if the actor may void it (its applicant, a keeper of its seal, an
+        admin) and it is approved and not yet used; raises before anything is written."""
+        request = await s.get(SealRequest, request_id, populate_existing=True,
+                              with_for_update={"of": SealRequest})
+        if request is None:
+            raise NotFound("seal.unknown_request")
+        if not (actor.id == request.applicant_id or actor.is_admin
+                or await self._keeps(s, actor.id, request.seal_id)):
+            raise PermissionDenied("seal_keeping.void_forbidden")
+        status = request.status
+        if status == VOIDED:
+            raise Conflict("seal_keeping.voided", **await self._voided(s, request))
+        if status == PENDING:
+            raise Conflict("seal_keeping.void_pending", id=request.id)
+        if status == OUT:
+            raise Conflict("seal_keeping.void_out", id=request.id)
+        if status != APPROVED:
+            raise Conflict("seal_keeping.void_closed", id=request.id,
+                           state=ref(f"seal.status.{status}"))
+        return request
+
+    async def check_void(self, actor: Actor, request_id: int) -> RequestView:
+        """Refuse now what `void` would refuse, before the reason is asked."""
+        async with self.db.transaction() as s:
+            return await self.seals.view(s, await self._voidable(s, actor, request_id))
+
+    @staticmethod
+    def clean_reason(text: str) -> str:
+        reason = one_line(text)
+        if not any(ch.isalnum() for ch in reason):  # "。" or "-" is no reason
+            raise InvalidInput("seal_keeping.void_reason_empty")
+        if len(reason) > REASON_LIMIT:
+            raise InvalidInput("seal_keeping.void_reason_too_long", limit=REASON_LIMIT)
+        return reason
+
+    async def void(self, actor: Actor, request_id: int, reason: str) -> KeepOutcome:
+        """An approved request that will not be used is closed (作废): no seal may be used
+        on it any more, the keepers' cards say who voided it and why, the reminders stop,
+        and the applicant and keepers (but the one who voided it) are told."""
+        now = self.clock.now()
+        async with self.db.transaction() as s:
+            request = await self._voidable(s, actor, request_id)
+            reason = self.clean_reason(reason)
+            await self._claim(s, request, APPROVED, status=VOIDED, closed_at=now)
+            await outbox.cancel_prefix(s, f"seal:{request.id}:unstamped:")
+            await outbox.cancel_prefix(s, f"seal:{request.id}:keeper:")
+            audit.record(s, at=now, actor_id=actor.id, action="seal.void",
+                         entity="seal_request", entity_id=request.id,
+                         before={"status": APPROVED},
+                         after={"status": VOIDED, "reason": reason})
+            view = await self.seals.view(s, request)
+            keepers = await self.seals.keeper_ids(s, request.seal_id)
+            told = [i for i in dict.fromkeys([request.applicant_id, *keepers]) if i != actor.id]
+            await self.seals.tell(s, view, "seal_keeping.note_voided", told, now,
+                                  name=actor.name, at=self.at(now), reason=reason)
+            line = ref("seal_keeping.line.voided", id=request.id, name=actor.name,
+                       at=self.at(now), reason=reason)
+            return KeepOutcome(view, line, tuple(await self._cards(s, request.id)), [], "")
+
     async def _claim(self, s: AsyncSession, request: SealRequest, expected: str,
                      **values: Any) -> None:
         """Move the request on only if its status is still the one just checked: of two
@@ -448,9 +570,15 @@ class SealKeepingService:
 
     async def _write_ledger(self, s: AsyncSession, request: SealRequest, state: ApprovalState,
                             used_at: datetime, keeper: str, now: datetime) -> SealLedgerEntry:
-        """The next number of the year the seal was used in; the transaction (SQLite's write
-        lock, the unique (year, serial)) makes it the only one with that number."""
+        """The next number of the year the seal was used in. Two keepers recording two
+        requests at once must not both read the same last number: SQLite's BEGIN IMMEDIATE
+        serialises whole transactions; on PostgreSQL an advisory lock of that year's book,
+        held to the end of the transaction, does (a row lock cannot: the row to lock does
+        not exist yet). The unique (year, serial) stays as the last guard."""
         year = used_at.astimezone(self.config.tz).year
+        if not self.db.is_sqlite:
+            await s.execute(sql("SELECT pg_advisory_xact_lock(:key)"),
+                            {"key": LEDGER_LOCK * 10_000 + year})
         last = await s.scalar(select(func.max(SealLedgerEntry.serial)).where(
             SealLedgerEntry.year == year))
         approvers = "；".join(f"{d.name} {self.at(d.at)}" for d in state.decisions if d.approve)
@@ -544,13 +672,16 @@ class SealKeepingService:
                 SealRequest.status == APPROVED).order_by(SealRequest.id)))
             for request in rows:
                 view = await self.seals.view(s, request)
-                params = view.params | {"approved": self.at(request.approved_at)}
+                params = view.params | {"approved": self.at(request.approved_at),
+                                        "back": self.at(request.return_due)}
+                template = "seal_keeping.unstamped_takeout" if request.takeout \
+                    else "seal_keeping.unstamped"
                 for keeper_id in await self.seals.keeper_ids(s, request.seal_id):
                     await outbox.schedule(
                         s, key=f"seal:{request.id}:unstamped:{today.isoformat()}:{keeper_id}",
-                        recipient_id=keeper_id, template="seal_keeping.unstamped",
+                        recipient_id=keeper_id, template=template,
                         due_at=now, now=now, params=params,
-                        buttons=self.seals.keeper_buttons(view))
+                        buttons=self.seals.keeper_buttons(view), urgent=view.urgent)
 
     # --- the queue ------------------------------------------------------------------------
 
@@ -672,19 +803,20 @@ class SealKeepingService:
                       dept_id: int | None) -> Ledger:
         start = datetime(year, month, 1, tzinfo=self.config.tz)
         end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=self.config.tz)
-        query = select(SealLedgerEntry).where(SealLedgerEntry.used_at >= start,
-                                              SealLedgerEntry.used_at < end)
+        query = (select(SealLedgerEntry, SealRequest.takeout, SealRequest.returned_at)
+                 .join(SealRequest, SealRequest.id == SealLedgerEntry.request_id)
+                 .where(SealLedgerEntry.used_at >= start, SealLedgerEntry.used_at < end))
         if seal_id is not None:
             query = query.where(SealLedgerEntry.seal_id == seal_id)
         if dept_id is not None:
             query = query.where(SealLedgerEntry.department_id == dept_id)
+        found = await s.execute(query.order_by(SealLedgerEntry.used_at, SealLedgerEntry.id))
         rows = tuple(LedgerRow(
             year=e.year, serial=e.serial, used_at=e.used_at, title=e.title,
             doc_type=e.doc_type, purpose=e.purpose, copies=e.copies, applicant=e.applicant,
             approvers=e.approvers, keeper=e.keeper, seal=e.seal_name, department=e.department,
-            takeout_place=e.takeout_place)
-            for e in await s.scalars(query.order_by(SealLedgerEntry.used_at,
-                                                    SealLedgerEntry.id)))
+            takeout_place=e.takeout_place, takeout=bool(takeout), returned_at=returned_at)
+            for e, takeout, returned_at in found)
         seal = await s.get(Seal, seal_id) if seal_id is not None else None
         dept = await s.get(Department, dept_id) if dept_id is not None else None
         return Ledger(year, month, seal_id, seal.name if seal else "", dept_id,
@@ -700,13 +832,24 @@ class SealKeepingService:
             title += str(t(lang, "seal_keeping.ledger_scope", scope=" · ".join(scope)))
         return title
 
+    def returned(self, row: LedgerRow, lang: str) -> str:
+        """The 归还 column: when a take-out came back, 未归还 while it is out, blank for a
+        seal used in the office."""
+        if not row.takeout:
+            return ""
+        if row.returned_at is None:
+            return str(t(lang, "seal_keeping.ledger_not_returned"))
+        return self.day(row.returned_at)
+
     def ledger_sheet(self, ledger: Ledger, lang: str) -> LedgerFile:
         """The 用印登记簿 as the office keeps it: 序号, 日期, 文件名称, 用印事由, 份数,
-        申请人, 审批人, 保管人, then 印章, 部门."""
+        申请人, 审批人, 保管人, then 印章, 部门, 归还 (a take-out's copies are blank until
+        it is back)."""
         headers = str(t(lang, "seal_keeping.ledger_headers")).split("|")
         rows: list[list[Any]] = [
-            [r.serial, self.day(r.used_at), r.title, r.purpose, r.copies, r.applicant,
-             r.approvers, r.keeper, r.seal, r.department] for r in ledger.rows]
+            [r.serial, self.day(r.used_at), r.title, r.purpose,
+             None if r.out else r.copies, r.applicant, r.approvers, r.keeper, r.seal,
+             r.department, self.returned(r, lang) or None] for r in ledger.rows]
         content = write_table(self.ledger_title(ledger, lang), headers, rows)
         name = str(t(lang, "seal_keeping.ledger_filename",
                      period=f"{ledger.year:04d}-{ledger.month:02d}"))

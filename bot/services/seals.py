@@ -6,6 +6,10 @@ all of several (会签); "部门负责人" stands for the applicant's department
 submission (a step with nobody left — the applicant themselves, or no head known — is
 skipped, so a leader who applies goes straight to the next approver).
 
+A "部门负责人" step of an applicant whose department has no known head is kept in the
+approval as a vacant step and passed over; the approvers' cards and the applicant's
+confirmation say so (`RequestView.head_skipped`), so nobody takes the route for complete.
+
 A request is validated field by field as the applicant answers (`clean_*`, `parse_*`), and
 once more as a whole at `submit`, which creates the request and its approval in one
 transaction and sends the first step's cards. Each approver's card is an outbox row keyed
@@ -15,8 +19,14 @@ After a step is decided (or the request withdrawn) every delivered card and remi
 step is handed back in the outcome for the handler to edit, and the undelivered ones are
 cancelled; `card_state` gives the same for a press on a stale card. What waits on a leader
 goes into their daily digest (`digest_lines`). On the final approval the seal's
-keepers get a card (`seal:<id>:keeper:<staff>`): the stamping record and the take-out live in
-bot/services/seal_keeping.py, which writes the ledger.
+keepers get a card (`seal:<id>:keeper:<staff>`): the stamping record, the take-out and
+voiding (作废) an approved request live in bot/services/seal_keeping.py, which writes the
+ledger.
+
+An approver who is deactivated (PeopleService.on_deactivate -> `approver_left`) may leave a
+step nobody else can decide: the admins are told (`seal:<id>:stuck:<step>:<staff>:<admin>`)
+and hand it to someone else with `reassign`, which sends the new approver the card. The same
+alert goes out when a later step starts with an approver who has left meanwhile.
 """
 
 from __future__ import annotations
@@ -35,10 +45,18 @@ from bot.i18n import lines, ref
 from bot.services import audit, outbox
 from bot.services.access import Actor, Role
 from bot.services.approvals import APPROVED as APPROVAL_APPROVED
-from bot.services.approvals import ApprovalService, ApprovalState, StepSpec, StepView
+from bot.services.approvals import (
+    PASSED_OVER,
+    VACANT,
+    ApprovalService,
+    ApprovalState,
+    Person,
+    StepSpec,
+    StepView,
+)
 from bot.services.calendar import HolidayCalendar
 from bot.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from bot.services.people import find_department_head, resolve_person
+from bot.services.people import find_department_head, holders, resolve_person
 from bot.services.when import user_time
 from storage.db import Database
 from storage.models import Department, Seal, SealKeeper, SealRequest, Staff
@@ -51,7 +69,8 @@ DOC_TYPE_WORDS = {"请示": "request", "报告": "report", "合同": "contract",
                   "其它": "other"} | {t: t for t in DOC_TYPES}
 # Request states (the approval's own state is in the engine).
 PENDING, APPROVED, OUT, STAMPED = "pending", "approved", "out", "stamped"
-REJECTED, WITHDRAWN = "rejected", "withdrawn"
+# voided (作废): approved, then closed without any use of the seal.
+REJECTED, WITHDRAWN, VOIDED = "rejected", "withdrawn", "voided"
 OPEN = (PENDING, APPROVED, OUT)
 HEAD = "head"
 HEAD_WORDS = ("部门负责人", "科室负责人", "部门领导", "负责人", "head")
@@ -151,6 +170,11 @@ class RequestView:
     def waiting_on(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.approval.waiting_on)
 
+    @property
+    def head_skipped(self) -> bool:
+        """The route's 部门负责人 step was passed over: the department has no known head."""
+        return any(st.status == VACANT for st in self.approval.steps)
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -161,6 +185,16 @@ class Outcome:
     line: dict[str, object]
     cards: tuple[outbox.SentCard, ...]
     final: bool
+
+
+@dataclass(frozen=True)
+class Reassigned:
+    """What `reassign` did: the old approver's delivered cards to edit, and who was
+    replaced by whom."""
+
+    outcome: Outcome
+    old: str
+    new: str
 
 
 class SealService:
@@ -460,12 +494,15 @@ class SealService:
                         ids.append(head.id)
                 elif who not in ids:
                     ids.append(int(who))
-            # A step with nobody (no head known) is left out; the engine also takes the
-            # applicant out of every step.
             if ids:
                 mode = step["mode"] if len(ids) > 1 else "one"
                 specs.append(StepSpec(mode, tuple(ids)))  # type: ignore[arg-type]
-        if not specs:
+            else:
+                # Nobody: no head known. Kept as a vacant step (passed over), so the cards
+                # can say the step was skipped and why; the engine also takes the applicant
+                # out of every step.
+                specs.append(StepSpec.vacant())
+        if all(spec == StepSpec.vacant() for spec in specs):
             raise InvalidInput("approvals.route_empty")
         return specs
 
@@ -567,8 +604,12 @@ class SealService:
                                  name=d.name, next=lines(list(view.waiting_on), ref("list.sep")))
                 await self._start_step(s, view, now)
             elif decided.final and approve:
-                await self.tell(s, view, "seal.note_approved", [view.applicant_id], now,
-                                 name=d.name)
+                if view.takeout:
+                    await self.tell(s, view, "seal.note_approved_takeout", [view.applicant_id],
+                                    now, name=d.name, back=self._at(view.return_due))
+                else:
+                    await self.tell(s, view, "seal.note_approved", [view.applicant_id], now,
+                                    name=d.name)
                 await self._send_keeper_cards(s, view, now)
             elif decided.final:
                 await self.tell(s, view, "seal.note_rejected", [view.applicant_id], now,
@@ -672,7 +713,121 @@ class SealService:
                              since=f"{pending.since.astimezone(self.config.tz):%m-%d %H:%M}"))
         return found
 
+    # --- approvers who have left -------------------------------------------------------------
+
+    @staticmethod
+    async def _active(s: AsyncSession, staff_ids: list[int]) -> set[int]:
+        return set(await s.scalars(select(Staff.id).where(
+            Staff.id.in_(staff_ids), Staff.active.is_(True))))
+
+    async def _alert_if_stuck(self, s: AsyncSession, view: RequestView, step: StepView,
+                              now: datetime) -> None:
+        """A step nobody can complete any more — its only undecided approvers have left, or
+        one of a 会签 has — is told to the admins, once per approver who left, with the
+        command that hands it to someone else."""
+        undecided = step.undecided
+        active = await self._active(s, [p.id for p in undecided])
+        gone = [p for p in undecided if p.id not in active]
+        if not gone or (step.mode != "all" and active):
+            return
+        number, _ = self.step_number(view, step)
+        for person in gone:
+            await outbox.cancel(s, f"seal:{view.id}:card:{step.position}:{person.id}")
+            await outbox.cancel(s, f"seal:{view.id}:remind:{step.position}:{person.id}")
+            for admin_id in await holders(s, Role.ADMIN):
+                await outbox.schedule(
+                    s, key=f"seal:{view.id}:stuck:{step.position}:{person.id}:{admin_id}",
+                    recipient_id=admin_id, template="seal.stuck", due_at=now, now=now,
+                    params=view.params | {"step": number, "name": person.name},
+                    urgent=view.urgent)
+
+    async def approver_left(self, s: AsyncSession, staff: Staff, actor: Actor,
+                            now: datetime) -> None:
+        """PeopleService.on_deactivate, inside the deactivation: every seal request whose
+        current step waits on this person, and that nobody else can decide, is told to the
+        admins; their card and reminder of it are cancelled."""
+        for pending in await self.approvals.pending_for(s, staff.id, kind=KIND):
+            request = await s.get(SealRequest, pending.subject_id)
+            if request is None:
+                continue
+            view = await self._view(s, request)
+            step = view.approval.current
+            if step is None:
+                continue
+            await outbox.cancel(s, f"seal:{request.id}:card:{step.position}:{staff.id}")
+            await outbox.cancel(s, f"seal:{request.id}:remind:{step.position}:{staff.id}")
+            await self._alert_if_stuck(s, view, step, now)
+
+    async def reassign(self, actor: Actor, request_id: int, new_name: str,
+                       old_name: str | None = None) -> Reassigned:
+        """An admin hands the current step from one approver to another: by default the
+        one who has left (or the step's only undecided approver). The new approver gets the
+        card; the old one's undelivered card and reminder are cancelled, and the delivered
+        ones handed back to edit."""
+        if not actor.is_admin:
+            raise PermissionDenied("approvals.replace_forbidden")
+        now = self.clock.now()
+        async with self.db.transaction() as s:
+            request = await self._request(s, request_id)
+            approval_id = await self._approval_id(s, request)
+            before = await self.approvals.state(s, approval_id)
+            step = before.current
+            if step is None:
+                raise Conflict("approvals.closed",
+                               state=ref(f"approvals.status.{before.status}"))
+            old = await self._replaced(s, request, step, old_name)
+            new = await resolve_person(s, new_name)
+            state = await self.approvals.replace_approver(s, approval_id, old.id, new.id,
+                                                          actor, now)
+            await outbox.cancel(s, f"seal:{request.id}:card:{step.position}:{old.id}")
+            await outbox.cancel(s, f"seal:{request.id}:remind:{step.position}:{old.id}")
+            old_chat = await s.scalar(select(Staff.telegram_user_id).where(Staff.id == old.id))
+            cards = [c for c in await self._step_cards(s, request.id, step.position)
+                     if old_chat is not None and c.chat_id == old_chat]
+            audit.record(s, at=now, actor_id=actor.id, action="seal.reassign",
+                         entity="seal_request", entity_id=request.id,
+                         before={"step": step.position, "approver": old.id},
+                         after={"step": step.position, "approver": new.id})
+            view = await self._view(s, request, state)
+            current = state.current
+            assert current is not None
+            await self._send_card(s, view, current, new.id, now)
+            await self.tell(s, view, "seal.note_reassigned", [view.applicant_id], now,
+                            old=old.name, new=new.name)
+            line = ref("seal.line.reassigned", name=actor.name, at=self._at(now),
+                       new=new.name)
+            return Reassigned(Outcome(view, line, tuple(cards), False), old.name, new.name)
+
+    async def _replaced(self, s: AsyncSession, request: SealRequest, step: StepView,
+                        old_name: str | None) -> Person:
+        """Whom `reassign` replaces: the one named, else the one who has left, else the
+        step's only undecided approver; otherwise the admin is asked to name them."""
+        undecided = step.undecided
+        if old_name is not None:
+            found = [p for p in undecided if p.name == one_line(old_name)]
+            if not found:
+                raise InvalidInput("approvals.replace_not_current", name=one_line(old_name))
+            return found[0]
+        active = await self._active(s, [p.id for p in undecided])
+        gone = [p for p in undecided if p.id not in active]
+        if len(gone) == 1:
+            return gone[0]
+        if len(undecided) == 1:
+            return undecided[0]
+        raise InvalidInput("seal.reassign_which", id=request.id,
+                           names=lines(list(p.name for p in undecided), ref("list.sep")))
+
     # --- reading ----------------------------------------------------------------------------
+
+    async def pending(self, actor: Actor) -> list[RequestView]:
+        """The seal requests waiting on this person's decision now, oldest first."""
+        async with self.db.transaction() as s:
+            views: list[RequestView] = []
+            for pending in await self.approvals.pending_for(s, actor.id, kind=KIND):
+                request = await s.get(SealRequest, pending.subject_id)
+                if request is not None:
+                    views.append(await self._view(s, request))
+            return views
 
     async def get(self, actor: Actor, request_id: int) -> RequestView:
         async with self.db.transaction() as s:
@@ -727,41 +882,60 @@ class SealService:
         rows = [[{"key": f"btn.seal_{action}", "data": f"seal:{action}:{view.id}"}]]
         if view.file_id:
             rows.append([{"key": "btn.seal_file", "data": f"seal:file:{view.id}"}])
+        rows.append([{"key": "btn.seal_void", "data": f"seal:void:{view.id}"}])
         return rows
+
+    @staticmethod
+    def step_number(view: RequestView, step: StepView) -> tuple[int, int]:
+        """The step's number and the number of steps, as people count them: the steps
+        passed over (the applicant's own, a vacant head) are not counted."""
+        counted = [st for st in view.approval.steps if st.status not in PASSED_OVER]
+        return 1 + len([st for st in counted if st.position < step.position]), len(counted)
+
+    def card_params(self, view: RequestView, step: StepView) -> dict[str, Any]:
+        """What an approver's card of this step shows (seal.card)."""
+        number, total = self.step_number(view, step)
+        return view.params | {"step": number, "steps": total,
+                              "mode": ref(f"seal.step_mode.{step.mode}"),
+                              "history": self.history_ref(view),
+                              "note": ref("seal.card_head_skipped") if view.head_skipped
+                              else ""}
 
     async def _start_step(self, s: AsyncSession, view: RequestView, now: datetime) -> None:
         """Cards to the approvers of the step that has just started, and their reminder."""
         step = view.approval.current
         if step is None:
             return
-        total = len([st for st in view.approval.steps if st.status != "skipped"])
-        number = 1 + len([st for st in view.approval.steps
-                          if st.position < step.position and st.status != "skipped"])
-        params = view.params | {"step": number, "steps": total,
-                                "mode": ref(f"seal.step_mode.{step.mode}"),
-                                "history": self.history_ref(view)}
+        active = await self._active(s, [p.id for p in step.undecided])
+        for person in step.undecided:
+            if person.id in active:
+                await self._send_card(s, view, step, person.id, now)
+        await self._alert_if_stuck(s, view, step, now)
+
+    async def _send_card(self, s: AsyncSession, view: RequestView, step: StepView,
+                         staff_id: int, now: datetime) -> None:
+        params = self.card_params(view, step)
         cfg = self.config
         remind_at = self.calendar.add_working_time(
             now, timedelta(hours=cfg.seals.pending_remind_hours), cfg.tasks.workday_start,
             cfg.tasks.workday_end, cfg.tz)
-        for person in step.undecided:
-            await outbox.schedule(
-                s, key=f"seal:{view.id}:card:{step.position}:{person.id}",
-                recipient_id=person.id, template="seal.card", due_at=now, now=now,
-                params=params, buttons=self.decision_buttons(view), urgent=view.urgent)
-            await outbox.schedule(
-                s, key=f"seal:{view.id}:remind:{step.position}:{person.id}",
-                recipient_id=person.id, template="seal.remind_pending", due_at=remind_at,
-                now=now, params=params, buttons=self.decision_buttons(view),
-                urgent=view.urgent)
+        await outbox.schedule(
+            s, key=f"seal:{view.id}:card:{step.position}:{staff_id}",
+            recipient_id=staff_id, template="seal.card", due_at=now, now=now,
+            params=params, buttons=self.decision_buttons(view), urgent=view.urgent)
+        await outbox.schedule(
+            s, key=f"seal:{view.id}:remind:{step.position}:{staff_id}",
+            recipient_id=staff_id, template="seal.remind_pending", due_at=remind_at,
+            now=now, params=params, buttons=self.decision_buttons(view), urgent=view.urgent)
 
     async def _send_keeper_cards(self, s: AsyncSession, view: RequestView,
                                  now: datetime) -> None:
         params = view.params | {"history": self.history_ref(view)}
+        template = "seal.keeper_card_takeout" if view.takeout else "seal.keeper_card"
         for keeper_id in await self.keeper_ids(s, view.seal_id):
             await outbox.schedule(
                 s, key=f"seal:{view.id}:keeper:{keeper_id}", recipient_id=keeper_id,
-                template="seal.keeper_card", due_at=now, now=now, params=params,
+                template=template, due_at=now, now=now, params=params,
                 buttons=self.keeper_buttons(view), urgent=view.urgent)
 
     async def tell(self, s: AsyncSession, view: RequestView, template: str,
@@ -774,6 +948,9 @@ class SealService:
                 s, key=f"{prefix}{number}:{staff_id}", recipient_id=staff_id,
                 template=template, due_at=now, now=now, params=view.params | extra,
                 urgent=view.urgent)
+
+    def _at(self, when: datetime | None) -> str:
+        return f"{when.astimezone(self.config.tz):%m-%d %H:%M}" if when else "—"
 
     def history_ref(self, view: RequestView) -> dict[str, object]:
         """The decisions so far, one line each ("陈志强 11-27 10:05 批准")."""
