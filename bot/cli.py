@@ -15,7 +15,7 @@ EXIT_NO_TOKEN = 3
 EXIT_PORT = 4
 EXIT_DATABASE = 5
 EXIT_BACKUP = 6
-EXIT_DEMO_IN_USE = 7
+EXIT_DEMO_IN_USE = 7  # like EXIT_RUNNING: another process runs on that database
 EXIT_RUNNING = 7
 
 

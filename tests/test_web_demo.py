@@ -9,15 +9,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
 
-from bot.config import parse_config
-from bot.demo.session import open_sandbox
+from bot.config import Config, parse_config
+from bot.demo.session import DemoInUse, demo_start, open_sandbox
 from bot.demo.web.server import MAX_UPLOAD_BYTES, WebDemo, bind
 from tests.conftest import SAMPLES
 
@@ -96,7 +99,11 @@ async def test_page_and_its_files_are_served(web: tuple[WebDemo, httpx.AsyncClie
         response = await client.get(f"/static/{asset}")
         assert response.status_code == 200 and kind in response.headers["content-type"]
     missing = await client.get("/nowhere")
-    assert missing.status_code == 404 and "没有这个地址" in missing.json()["error"]
+    assert missing.status_code == 404 and "没有这个地址" in missing.json()["error"]["zh"]
+    assert "No such address" in missing.json()["error"]["en"]
+    head = await client.head("/")
+    assert head.status_code == 200 and head.headers["content-type"].startswith("text/html")
+    assert head.content == b""
 
 
 async def test_state_lists_the_office_and_the_simulated_time(
@@ -105,12 +112,15 @@ async def test_state_lists_the_office_and_the_simulated_time(
     state = (await client.get("/api/state")).json()
     people = {p["name"]: p for p in state["personas"]}
     assert len(people) == 11 and "陌生人" in people
-    assert people["刘芳"]["roles"] == ["办公室人员", "印章管理员"]
-    assert people["王建国"]["roles"] == ["领导"]
-    assert people["陈志强"]["roles"] == ["管理员", "办公室人员"]
+    assert [r["zh"] for r in people["刘芳"]["roles"]] == ["办公室人员", "印章管理员"]
+    assert [r["en"] for r in people["刘芳"]["roles"]] == ["clerk", "seal keeper"]
+    assert [r["zh"] for r in people["王建国"]["roles"]] == ["领导"]
+    assert [r["zh"] for r in people["陈志强"]["roles"]] == ["管理员", "办公室人员"]
+    assert people["王建国"]["title"] == {"zh": "党委书记", "en": "Party Secretary"}
     # Nobody has opened a chat yet: what the seeded office sent is unread.
     assert people["张伟"]["unread"] >= 3
-    assert state["clock"]["label"] == "2026年11月27日 周五 10:00"
+    assert state["clock"]["label"] == {"zh": "2026年11月27日 周五 10:00",
+                                       "en": "Fri 27 Nov 2026 10:00"}
     assert state["clock"]["next_reminder"] is not None
     assert [p["key"] for p in state["places"]] == ["office", "far"]
     assert state["max_upload"] == MAX_UPLOAD_BYTES
@@ -178,7 +188,7 @@ async def test_pressing_a_button_edits_the_card_in_place_and_counts_unread(
     stale = await client.post(f"/api/chats/{ZHANG}/press",
                               json={"message_id": card["id"], "row": 0, "column": 0,
                                     "text": "接收"})
-    assert stale.status_code == 409 and "按钮已经变了" in stale.json()["error"]
+    assert stale.status_code == 409 and "按钮已经变了" in stale.json()["error"]["zh"]
 
 
 async def test_a_callback_answer_arrives_for_the_toast(
@@ -241,6 +251,9 @@ async def test_upload_and_download_of_office_files(
     assert download.content.startswith(b"PK")  # an .xlsx is a zip
     assert download.headers["content-type"].endswith("spreadsheetml.sheet")
     assert "attachment; filename*=UTF-8''" in download.headers["content-disposition"]
+    # Opened on its own, a file runs nothing: an uploaded page cannot act as the sandbox.
+    assert download.headers["content-security-policy"] == "sandbox"
+    assert download.headers["x-content-type-options"] == "nosniff"
     assert (await client.get("/api/files/nope")).status_code == 404
 
 
@@ -253,7 +266,8 @@ async def test_sharing_a_location(web: tuple[WebDemo, httpx.AsyncClient, Feed]) 
     far = demo.places["far"]
     assert shared["message"]["location"]["latitude"] == pytest.approx(far.latitude)
     bad = await client.post(f"/api/chats/{ZHANG}/location", json={"place": "moon"})
-    assert bad.status_code == 400 and "moon" in bad.json()["error"]
+    assert bad.status_code == 400 and "moon" in bad.json()["error"]["zh"]
+    assert bad.json()["error"]["en"] == "No such place: moon"
 
 
 async def test_bad_input_gets_a_clear_answer_and_the_sandbox_keeps_running(
@@ -261,19 +275,24 @@ async def test_bad_input_gets_a_clear_answer_and_the_sandbox_keeps_running(
     _, client, feed = web
     empty = await client.post(f"/api/chats/{ZHANG}/upload", content=b"",
                               headers={"X-File-Name": "empty.docx"})
-    assert empty.status_code == 400 and "文件是空的" in empty.json()["error"]
+    assert empty.status_code == 400 and "文件是空的" in empty.json()["error"]["zh"]
+    assert "The file is empty" in empty.json()["error"]["en"]
     too_big = await client.post(f"/api/chats/{ZHANG}/upload",
                                 content=b"x" * (MAX_UPLOAD_BYTES + 1),
                                 headers={"X-File-Name": "big.pdf"})
     assert too_big.status_code == 413
-    assert "文件太大" in too_big.json()["error"] and "20 MB" in too_big.json()["error"]
+    assert "文件太大" in too_big.json()["error"]["zh"] and "20 MB" in too_big.json()["error"]["zh"]
+    assert "up to 20 MB" in too_big.json()["error"]["en"]
     for who in ("4242", "nobody"):
         unknown = await client.get(f"/api/chats/{who}")
-        assert unknown.status_code == 404 and f"没有这个人：{who}" in unknown.json()["error"]
+        assert unknown.status_code == 404
+        assert f"没有这个人：{who}" in unknown.json()["error"]["zh"]
+        assert f"No such person: {who}" in unknown.json()["error"]["en"]
         sent = await client.post(f"/api/chats/{who}/send", json={"text": "hi"})
         assert sent.status_code == 404
-    not_json = await client.post(f"/api/chats/{ZHANG}/send", content=b"{oops")
-    assert not_json.status_code == 400 and "JSON" in not_json.json()["error"]
+    not_json = await client.post(f"/api/chats/{ZHANG}/send", content=b"{oops",
+                                 headers={"Content-Type": "application/json"})
+    assert not_json.status_code == 400 and "JSON" in not_json.json()["error"]["zh"]
     blank = await client.post(f"/api/chats/{ZHANG}/send", json={"text": "   "})
     assert blank.status_code == 400
     no_button = await client.post(f"/api/chats/{ZHANG}/press",
@@ -290,19 +309,137 @@ async def test_bad_input_gets_a_clear_answer_and_the_sandbox_keeps_running(
     await feed.wait_for(lambda e: e["type"] == "message" and e["chat_id"] == ZHANG, mark)
 
 
+async def test_other_websites_can_neither_read_nor_act(
+        web: tuple[WebDemo, httpx.AsyncClient, Feed]) -> None:
+    demo, client, feed = web
+    port = demo.port
+    mark = len(feed.events)
+    evil = {"Origin": "http://evil.example"}
+    # A page elsewhere posting without the browser asking anyone first: a text/plain body.
+    simple = await client.post(f"/api/chats/{ZHANG}/send", content=b'{"text": "evil 1"}',
+                               headers={**evil, "Content-Type": "text/plain"})
+    assert simple.status_code == 403
+    assert "another web page" in simple.json()["error"]["en"]
+    for origin in ("http://evil.example", "null", f"http://127.0.0.1:{port + 1}"):
+        foreign = await client.post(f"/api/chats/{ZHANG}/send", json={"text": "evil 2"},
+                                    headers={"Origin": origin})
+        assert foreign.status_code == 403, origin
+    upload = await client.post(f"/api/chats/{ZHANG}/upload", content=b"evil 3",
+                               headers={**evil, "X-File-Name": "evil.txt",
+                                        "Content-Type": "text/plain"})
+    assert upload.status_code == 403
+    moved = await client.post("/api/clock", json={"move": "day"}, headers=evil)
+    assert moved.status_code == 403
+    # DNS rebinding: evil.example made to point at 127.0.0.1, its page reading from there.
+    for path in ("/", "/api/state", "/api/events", f"/api/chats/{ZHANG}", "/static/app.js"):
+        rebound = await client.get(path, headers={"Host": f"evil.example:{port}"})
+        assert rebound.status_code == 403, path
+        assert "127.0.0.1" in rebound.json()["error"]["en"]
+    rebound = await client.post(f"/api/chats/{ZHANG}/send", json={"text": "evil 4"},
+                                headers={"Host": f"evil.example:{port}"})
+    assert rebound.status_code == 403
+    rebound = await client.post(f"/api/chats/{ZHANG}/upload", content=b"evil 5",
+                                headers={"Host": "evil.example", "X-File-Name": "evil.txt"})
+    assert rebound.status_code == 403
+    # JSON only: a form or plain text is not the page's, even without an Origin.
+    for kind in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data"):
+        wrong = await client.post(f"/api/chats/{ZHANG}/send", content=b'{"text": "evil 6"}',
+                                  headers={"Content-Type": kind})
+        assert wrong.status_code == 415, kind
+        assert "application/json" in wrong.json()["error"]["en"]
+    # The page itself, as either name of this machine, is answered.
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}"):
+        own = await client.post(f"/api/chats/{ZHANG}/send", json={"text": "/whoami"},
+                                headers={"Host": host, "Origin": f"http://{host}"})
+        assert own.status_code == 200 and own.json() == {"ok": True}
+        assert (await client.get("/api/state", headers={"Host": host})).status_code == 200
+    await feed.wait_for(lambda e: e["type"] == "user_message" and e["chat_id"] == ZHANG
+                        and e["message"].get("text") == "/whoami", mark)
+    # None of the refused requests reached the bot (their events would come first).
+    mine = [e["message"] for e in feed.events[mark:] if e["type"] == "user_message"]
+    assert not [m for m in mine if "evil" in (m.get("text") or "") or "document" in m]
+
+
+async def _raw(port: int, request: bytes) -> tuple[int, dict[str, Any]]:
+    """Send the head of a request (no body) and read the answer: it comes at once when the
+    server refuses before reading the body, else the read times out."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(request)
+        await writer.drain()
+        async with asyncio.timeout(10):
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(next(line.split(b":", 1)[1] for line in head.split(b"\r\n")
+                              if line.lower().startswith(b"content-length:")))
+            body = await reader.readexactly(length)
+    finally:
+        writer.close()
+    return int(head.split(b" ", 2)[1]), json.loads(body)
+
+
+async def test_bodies_are_refused_before_they_are_read(
+        web: tuple[WebDemo, httpx.AsyncClient, Feed]) -> None:
+    demo, client, _ = web
+    host = f"127.0.0.1:{demo.port}".encode()
+    # An upload for nobody: refused on its headers, its 50 MB never waited for.
+    status, body = await _raw(demo.port, b"POST /api/chats/4242/upload HTTP/1.1\r\nHost: " + host
+                              + b"\r\nX-File-Name: a.pdf\r\nContent-Length: 50000000\r\n\r\n")
+    assert status == 404 and "没有这个人：4242" in body["error"]["zh"]
+    # JSON of more than 1 MB, said in its length: refused on the headers too.
+    status, body = await _raw(demo.port, b"POST /api/chats/1006/send HTTP/1.1\r\nHost: " + host
+                              + b"\r\nContent-Type: application/json\r\n"
+                              + b"Content-Length: 2000000\r\n\r\n")
+    assert status == 413 and "1024 KB" in body["error"]["en"]
+
+    # Sent in chunks, with no length said: counted as it comes, and refused all the same.
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"text": "'
+        for _ in range(12):
+            yield b"x" * 100_000
+        yield b'"}'
+
+    chunked = await client.post(f"/api/chats/{ZHANG}/send", content=chunks(),
+                                headers={"Content-Type": "application/json"})
+    assert chunked.status_code == 413
+    # Just under the limit is fine (and then too long a message for Telegram).
+    long = await client.post(f"/api/chats/{ZHANG}/send", json={"text": "x" * 900_000})
+    assert long.status_code == 400 and "4096" in long.json()["error"]["en"]
+
+
+async def test_a_failing_outbox_tick_after_a_send_is_a_warning_not_an_error(
+        web: tuple[WebDemo, httpx.AsyncClient, Feed], monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    demo, client, feed = web
+
+    async def broken() -> None:
+        raise RuntimeError("outbox down")
+
+    monkeypatch.setattr(demo.sandbox, "tick", broken)
+    mark = len(feed.events)
+    response = await client.post(f"/api/chats/{ZHANG}/send", json={"text": "/whoami"})
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["ok"] is True
+    assert "RuntimeError" in answer["warning"]["zh"] and "Sent" in answer["warning"]["en"]
+    assert "outbox tick after update" in caplog.text and "outbox down" in caplog.text
+    # The message went, and the bot answered it.
+    await feed.wait_for(lambda e: e["type"] == "message" and e["chat_id"] == ZHANG
+                        and "姓名：张伟" in e["message"]["text"], mark)
+
+
 async def test_the_clock_panel_moves_time_and_reminders_fire_on_the_way(
         web: tuple[WebDemo, httpx.AsyncClient, Feed]) -> None:
     _, client, feed = web
     mark = len(feed.events)
     clock = (await client.post("/api/clock", json={"move": "hour"})).json()
-    assert clock["label"] == "2026年11月27日 周五 11:00"
+    assert clock["label"]["zh"] == "2026年11月27日 周五 11:00"
     await feed.wait_for(lambda e: e["type"] == "clock" and e["clock"]["label"] == clock["label"],
                         mark)
     # To the next shift: sign-in opens for tonight's night shift (杨静), who is reminded.
-    assert clock["next_shift"]["label"] == "2026年11月27日 周五 17:00"
+    assert clock["next_shift"]["label"]["zh"] == "2026年11月27日 周五 17:00"
     mark = len(feed.events)
     clock = (await client.post("/api/clock", json={"move": "shift"})).json()
-    assert clock["label"] == "2026年11月27日 周五 17:00"
+    assert clock["label"]["zh"] == "2026年11月27日 周五 17:00"
     # On the way: the meeting's eve reminder at 17:00 reached 张伟, who has not answered.
     await feed.wait_for(lambda e: e["type"] == "message" and e["chat_id"] == ZHANG
                         and "明日会议提醒" in e["message"]["text"], mark)
@@ -314,4 +451,59 @@ async def test_the_clock_panel_moves_time_and_reminders_fire_on_the_way(
     assert clock["now"] == due["at"]
     await feed.wait_for(lambda e: e["type"] == "message", mark)
     clock = (await client.post("/api/clock", json={"move": "day"})).json()
-    assert clock["label"].startswith("2026年11月28日 周六")
+    assert clock["label"]["zh"].startswith("2026年11月28日 周六")
+    assert clock["label"]["en"].startswith("Sat 28 Nov 2026")
+    assert "(day off)" in clock["label"]["en"]
+
+
+# --- demos of their own (not the module's office) ---------------------------------------------
+
+
+def _config(folder: Path, start: str = "") -> Config:
+    return parse_config(
+        f'[demo]\ndatabase_url = "sqlite+aiosqlite:///{folder / "demo.db"}"\n'
+        + (f'start = "{start}"\n' if start else ""), path="test")
+
+
+async def test_started_on_a_saturday_the_demo_opens_on_monday_with_the_office_at_work(
+        tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    saturday = datetime(2026, 11, 28, 15, 30, tzinfo=config.tz)
+    start = demo_start(config, now=saturday)
+    assert start == datetime(2026, 11, 30, 10, 0, tzinfo=config.tz)
+    sandbox = await open_sandbox(_config(tmp_path, start.strftime("%Y-%m-%dT%H:%M")))
+    demo = WebDemo(sandbox)
+    try:
+        await sandbox.tick()  # the scheduler's first tick
+        assert (await demo.clock_json())["label"] == {"zh": "2026年11月30日 周一 10:00",
+                                                      "en": "Mon 30 Nov 2026 10:00"}
+        zhang = [m.get("text", "") for m in sandbox.emu.bot_messages(ZHANG)]
+        wang = [m.get("text", "") for m in sandbox.emu.bot_messages(WANG)]
+        # The overdue task: chased (its owner) and escalated (the leader who gave it) on the
+        # first morning, as the README promises.
+        assert any("催办" in t and "报送三季度安全生产检查台账" in t for t in zhang)
+        assert any("逾期督办" in t and "报送三季度安全生产检查台账" in t for t in wang)
+        # Tomorrow's meeting is on Tuesday, a working day.
+        notice = next(t for t in zhang if "会议通知" in t)
+        assert "12月1日" in notice and "周二" in notice, notice
+    finally:
+        await sandbox.stop()
+
+
+async def test_a_second_demo_on_the_same_database_is_refused_and_deletes_nothing(
+        tmp_path: Path) -> None:
+    config = _config(tmp_path, "2026-11-27T10:00")
+    first = await open_sandbox(config)
+    try:
+        with pytest.raises(DemoInUse, match="in use by another demo") as refused:
+            await open_sandbox(config)
+        assert refused.value.path == tmp_path / "demo.db"
+        assert refused.value.pid == str(os.getpid())
+        # The first demo's office is all there and it carries on.
+        assert (tmp_path / "demo.db").exists()
+        assert "姓名：张伟" in (await first.send(ZHANG, "/whoami"))[0]["text"]
+    finally:
+        await first.stop()
+    # Stopped, it lets go: the next demo starts (here keeping the office).
+    again = await open_sandbox(config, fresh=False)
+    await again.stop()

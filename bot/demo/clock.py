@@ -18,12 +18,20 @@ from bot.services import outbox
 from storage.models import Notification, Shift
 
 WEEKDAYS_ZH = "一二三四五六日"
+WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # A jump further than this is refused: walking it tick by tick would keep the page waiting.
 LONGEST_JUMP = timedelta(days=60)
 
 
 class ClockRefusal(Exception):
-    """A move that cannot be made (nothing ahead, too far); the text is for the person."""
+    """A move that cannot be made (nothing ahead, too far); the text is for the person, in
+    Chinese (str) and in English (`en`)."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(zh)
+        self.zh = zh
+        self.en = en
 
 
 @dataclass(frozen=True)
@@ -42,15 +50,24 @@ class DemoClock:
     def now(self) -> datetime:
         return self.sandbox.clock.now()
 
-    def label(self, when: datetime) -> str:
-        """How the page and the terminal show a simulated time: 2026年11月27日 周五 10:00."""
+    def label(self, when: datetime, lang: str = "zh") -> str:
+        """How the page and the terminal show a simulated time: 2026年11月27日 周五 10:00, or in
+        English Fri 27 Nov 2026 10:00; a holiday or day off is named after it."""
         local = when.astimezone(self.tz)
+        calendar = self.services.calendar
+        if lang == "en":
+            text = (f"{WEEKDAYS_EN[local.weekday()]} {local.day} {MONTHS_EN[local.month - 1]} "
+                    f"{local.year} {local:%H:%M}")
+            holiday = calendar.holiday_name(local.date(), "en")
+            if holiday:
+                return f"{text} ({holiday})"
+            return text if calendar.is_workday(local.date()) else f"{text} (day off)"
         text = (f"{local.year}年{local.month}月{local.day}日 周{WEEKDAYS_ZH[local.weekday()]} "
                 f"{local:%H:%M}")
-        holiday = self.services.calendar.holiday_name(local.date())
+        holiday = calendar.holiday_name(local.date())
         if holiday:
             text += f"（{holiday}）"
-        elif not self.services.calendar.is_workday(local.date()):
+        elif not calendar.is_workday(local.date()):
             text += "（休息日）"
         return text
 
@@ -90,9 +107,10 @@ class DemoClock:
     async def move_to(self, target: datetime) -> None:
         now = self.now()
         if target <= now:
-            raise ClockRefusal("时间只能向前拨。")
+            raise ClockRefusal("时间只能向前拨。", "The clock only moves forward.")
         if target - now > LONGEST_JUMP:
-            raise ClockRefusal(f"一次最多拨 {LONGEST_JUMP.days} 天。")
+            raise ClockRefusal(f"一次最多拨 {LONGEST_JUMP.days} 天。",
+                               f"At most {LONGEST_JUMP.days} days at a time.")
         while now < target:
             stops = [target, await self.next_reminder(now), self._next_sweep(now)]
             stop = min(s for s in stops if s is not None)
@@ -106,11 +124,11 @@ class DemoClock:
     async def to_next_shift(self) -> None:
         when = await self.next_shift(self.now())
         if when is None:
-            raise ClockRefusal("排班表里没有以后的班次。")
+            raise ClockRefusal("排班表里没有以后的班次。", "The roster has no shift ahead.")
         await self.move_to(when)
 
     async def to_next_reminder(self) -> None:
         when = await self.next_reminder(self.now())
         if when is None:
-            raise ClockRefusal("没有待发的提醒。")
+            raise ClockRefusal("没有待发的提醒。", "No reminder is pending.")
         await self.move_to(when)

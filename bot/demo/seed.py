@@ -4,9 +4,10 @@ holiday, a meeting tomorrow, tasks (one overdue) and the seal registry."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from bot.clock import ManualClock
 from bot.demo.seed_seals import seed_seals
@@ -14,6 +15,7 @@ from bot.services import audit
 from bot.services.access import Actor, Role
 from bot.services.container import Services
 from bot.services.errors import DomainError
+from bot.services.task_supervision import full_overdue_workdays
 from storage.models import Department, Staff, StaffRole
 
 log = logging.getLogger(__name__)
@@ -145,10 +147,33 @@ TASKS: tuple[TaskPlan, ...] = (
     TaskPlan(1003, "核实低保户冬季救助名单", "社会事务办", 3, priority="紧急"),
     TaskPlan(1005, "准备年终工作总结材料", "张伟", 5, leader="王建国"),
 )
-# Given eight days before the demo starts and due four days before it: overdue by several
-# working days at the start, so the daily chase and the escalation to the leader show at once.
+# Given some working days before the demo starts and due far enough back that, on the demo's
+# first day, it is overdue by more working days than the escalation waits for: the daily chase
+# to its owner and the escalation to the leader both show at once (see `overdue_dates`).
+# Its deadline_days is only a placeholder: overdue_dates picks the day from the calendar.
 OVERDUE = TaskPlan(1001, "报送三季度安全生产检查台账", "张伟", -4, accepted_by=1006)
-OVERDUE_GIVEN_DAYS_BEFORE = 8
+OVERDUE_GIVEN_WORKDAYS = 3
+_LATEST_DEADLINE = time(23, 59)
+
+
+def overdue_dates(services: Services, start: datetime) -> tuple[date, date]:
+    """(given on, due on) for the overdue task: due on a working day with at least
+    `escalate_after_workdays` working days wholly between it and the start day, given a few
+    working days before that. Days off in between (a weekend, a holiday) are skipped."""
+    calendar = services.calendar
+    cfg = services.config.tasks
+    today = start.astimezone(services.config.tz).date()
+    due = today - timedelta(days=1)
+    while not (calendar.is_workday(due) and full_overdue_workdays(
+            calendar, due, _LATEST_DEADLINE, cfg.workday_start, today)
+            >= cfg.escalate_after_workdays):
+        due -= timedelta(days=1)
+    given = due
+    for _ in range(OVERDUE_GIVEN_WORKDAYS):
+        given -= timedelta(days=1)
+        while not calendar.is_workday(given):
+            given -= timedelta(days=1)
+    return given, due
 
 
 def _deadline_text(when: datetime, services: Services) -> str:
@@ -180,14 +205,18 @@ async def _assign(services: Services, plan: TaskPlan, start: datetime) -> int | 
 
 async def seed_tasks(services: Services) -> list[int]:
     """Tasks through the tasks service as people would give them; the overdue one is given
-    with the clock set back a week, since the service (rightly) refuses a past deadline."""
+    with the clock set back a week or so, since the service (rightly) refuses a past
+    deadline."""
     clock = services.clock
     start = clock.now()
     made: list[int] = []
     if isinstance(clock, ManualClock):
-        clock.set(start - timedelta(days=OVERDUE_GIVEN_DAYS_BEFORE))
+        given, due = overdue_dates(services, start)
+        today = start.astimezone(services.config.tz).date()
+        clock.set(start - timedelta(days=(today - given).days))
         try:
-            overdue = await _assign(services, OVERDUE, start)
+            plan = dataclasses.replace(OVERDUE, deadline_days=(due - today).days)
+            overdue = await _assign(services, plan, start)
         finally:
             clock.set(start)
         if overdue is not None:

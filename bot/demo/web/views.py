@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.demo.clock import MONTHS_EN
 from bot.demo.seed import PERSONAS, STRANGER_ID
 from bot.demo.session import STRANGER_NAME
 from bot.i18n import t
@@ -20,13 +21,34 @@ from bot.i18n import t
 _ENTITY_FIELDS = ("type", "offset", "length", "url", "language")
 
 
+# Text the page shows, in both of its languages: {"zh": ..., "en": ...}.
+Text = dict[str, str]
+
+# English for the seeded office's departments and titles (the names stay as they are).
+_ENGLISH = {
+    "镇党委": "Party Committee", "镇政府": "Town Government", "党政办": "General Office",
+    "经济发展办": "Economic Development Office", "社会事务办": "Social Affairs Office",
+    "综合执法队": "Law Enforcement Team", "党委书记": "Party Secretary", "镇长": "Mayor",
+    "党委副书记": "Deputy Party Secretary", "党政办主任": "Director of the General Office",
+    "文秘": "Secretary", "干事": "Officer", "主任": "Director", "队员": "Team member",
+}
+
+
+def text(zh: str, en: str) -> Text:
+    return {"zh": zh, "en": en}
+
+
+def _both(zh: str) -> Text:
+    return text(zh, _ENGLISH.get(zh, zh))
+
+
 @dataclass(frozen=True)
 class PersonaView:
     id: int
     name: str
-    department: str
-    title: str
-    roles: tuple[str, ...]  # labels, in Chinese
+    department: Text
+    title: Text
+    roles: tuple[Text, ...]
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "department": self.department,
@@ -35,13 +57,16 @@ class PersonaView:
 
 def personas() -> dict[int, PersonaView]:
     people = {
-        p.telegram_id: PersonaView(p.telegram_id, p.name, p.department, p.title,
-                                   tuple(str(t("zh", f"role.{r.value}")) for r in p.roles))
+        p.telegram_id: PersonaView(
+            p.telegram_id, p.name, _both(p.department), _both(p.title),
+            tuple(text(str(t("zh", f"role.{r.value}")), str(t("en", f"role.{r.value}")))
+                  for r in p.roles))
         for p in PERSONAS
     }
     # Someone nobody registered, to show how the bot turns strangers away.
-    people[STRANGER_ID] = PersonaView(STRANGER_ID, STRANGER_NAME, "", "未登记的 Telegram 用户",
-                                      ("未登记",))
+    people[STRANGER_ID] = PersonaView(STRANGER_ID, STRANGER_NAME, text("", ""),
+                                      text("未登记的 Telegram 用户", "unregistered Telegram user"),
+                                      (text("未登记", "unregistered"),))
     return people
 
 
@@ -69,7 +94,7 @@ def message_view(message: dict[str, Any], bot_id: int, tz: ZoneInfo) -> dict[str
         "id": message["message_id"],
         "from_bot": (message.get("from") or {}).get("id") == bot_id,
         "time": f"{sent:%H:%M}",
-        "day": f"{sent.month}月{sent.day}日",
+        "day": text(f"{sent.month}月{sent.day}日", f"{sent.day} {MONTHS_EN[sent.month - 1]}"),
         "edited": "edit_date" in message,
         "buttons": _buttons(message),
     }

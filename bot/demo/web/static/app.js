@@ -6,6 +6,144 @@
 
 const $ = (id) => document.getElementById(id);
 
+// --- languages ---------------------------------------------------------------------------
+// The page speaks Chinese or English (the switch at the top left, remembered in this
+// browser); what the bot writes is the bot's, in each person's own language. Text from the
+// server comes in both languages, {zh, en}; tr() picks the page's.
+
+const LANG_KEY = "officebot-demo-lang";
+const TEXTS = {
+  zh: {
+    "page.title": "officebot 沙盒 · 党政办助手",
+    "people.label": "人员",
+    "people.title": "officebot 沙盒",
+    "people.sub": "党政办助手 · 选一个人，用他的身份和机器人对话",
+    "lang.label": "语言",
+    "chat.label": "聊天",
+    "typing": "机器人正在处理…",
+    "commands.title": "命令列表",
+    "attach.title": "上传文件",
+    "location.title": "发送位置",
+    "text.placeholder": "输入消息或 /命令",
+    "text.label": "消息",
+    "keyboard.title": "菜单",
+    "send": "发送",
+    "clock.label": "模拟时钟",
+    "clock.title": "模拟时间",
+    "clock.hour": "+1 小时",
+    "clock.day": "+1 天",
+    "clock.shift": "到下一班次",
+    "clock.reminder": "到下一条提醒",
+    "clock.next_reminder": "下一条提醒",
+    "clock.next_shift": "下一班次签到",
+    "clock.hint": "机器人用的是可拨动的时钟。拨快时间，途中到点的提醒、催办和升级会按时逐条发出。",
+    "clock.no_reminder": "没有待发的提醒",
+    "clock.no_shift": "没有以后的班次",
+    "tips.title": "试试看",
+    "tip.help": "能做什么",
+    "tip.duty": "本周值班",
+    "tip.meetings": "我的会议",
+    "tip.tasks": "我的交办事项",
+    "tip.seal": "申请用印",
+    "tip.whoami": "我是谁",
+    "tips.hint": "换人看看：领导收到审批卡片，文秘收到请假回执，陌生人会被礼貌地拒绝。",
+    "offline": "连不上沙盒（它还在运行吗？）",
+    "http": "请求失败（HTTP {status}）",
+    "ok": "确定",
+    "close": "点击关闭",
+    "spoiler": "点击显示",
+    "photo": "图片",
+    "download": "下载",
+    "location": "📍 位置 {lat}, {lon}",
+    "forwarded": "（转发）",
+    "edited": "已编辑",
+    "empty": "还没有消息。发一条 /start 或 /help 试试。",
+    "unread": "{n} 条未读",
+    "no_person": "没有这个人：{id}",
+    "you_are": "你现在是 {name}",
+    "you_are_title": "你现在是 {name}（{title}）",
+    "too_big": "文件太大（{size}）：Telegram 机器人最多能接收 {max} 的文件。",
+    "send_location": "发送我的位置：",
+  },
+  en: {
+    "page.title": "officebot sandbox · office assistant",
+    "people.label": "People",
+    "people.title": "officebot sandbox",
+    "people.sub": "Office assistant · pick a person and talk to the bot as them",
+    "lang.label": "Language",
+    "chat.label": "Chat",
+    "typing": "The bot is working…",
+    "commands.title": "Commands",
+    "attach.title": "Upload a file",
+    "location.title": "Share a location",
+    "text.placeholder": "Type a message or /command",
+    "text.label": "Message",
+    "keyboard.title": "Menu",
+    "send": "Send",
+    "clock.label": "Simulated clock",
+    "clock.title": "Simulated time",
+    "clock.hour": "+1 hour",
+    "clock.day": "+1 day",
+    "clock.shift": "To the next shift",
+    "clock.reminder": "To the next reminder",
+    "clock.next_reminder": "Next reminder",
+    "clock.next_shift": "Next shift sign-in",
+    "clock.hint": "The bot runs on a clock you can move. Move it forward and the reminders, "
+      + "chases and escalations due on the way are sent one by one, each at its time.",
+    "clock.no_reminder": "No reminder pending",
+    "clock.no_shift": "No shift ahead",
+    "tips.title": "Try",
+    "tip.help": "what it can do",
+    "tip.duty": "this week's duty",
+    "tip.meetings": "my meetings",
+    "tip.tasks": "my tasks",
+    "tip.seal": "request a seal",
+    "tip.whoami": "who am I",
+    "tips.hint": "Switch people: leaders get approval cards, clerks get leave receipts, "
+      + "a stranger is politely turned away.",
+    "offline": "Cannot reach the sandbox (is it still running?)",
+    "http": "Request failed (HTTP {status})",
+    "ok": "OK",
+    "close": "Click to close",
+    "spoiler": "Click to show",
+    "photo": "Photo",
+    "download": "download",
+    "location": "📍 Location {lat}, {lon}",
+    "forwarded": " (forwarded)",
+    "edited": "edited",
+    "empty": "No messages yet. Try /start or /help.",
+    "unread": "{n} unread",
+    "no_person": "No such person: {id}",
+    "you_are": "You are {name}",
+    "you_are_title": "You are {name} ({title})",
+    "too_big": "The file is too large ({size}): a Telegram bot can receive files of up to {max}.",
+    "send_location": "Send my location:",
+  },
+};
+
+function storedLanguage() {
+  try {
+    return localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh";
+  } catch (err) {
+    return "zh";
+  }
+}
+
+let lang = storedLanguage();
+
+// A label of the page, with {name} filled in.
+function t(key, params = {}) {
+  const text = TEXTS[lang][key] ?? TEXTS.zh[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (all, name) => (name in params ? String(params[name]) : all));
+}
+
+// Text from the server: {zh, en}, or a plain string.
+function tr(value) {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "string") return value;
+  return value[lang] || value.zh || "";
+}
+
 const state = {
   personas: new Map(), // id -> persona (with unread)
   current: null, // persona id
@@ -16,6 +154,9 @@ const state = {
   busy: 0,
   keyboardOpen: true,
   suggestion: -1,
+  clock: null, // the last clock the server sent
+  streamLost: false, // the event stream broke since it was last open
+  reconnects: 0,
 };
 
 // --- talking to the server ---------------------------------------------------------------
@@ -34,7 +175,7 @@ async function api(path, options = {}) {
   try {
     response = await fetch(path, init);
   } catch (err) {
-    throw new Error("连不上沙盒（它还在运行吗？）");
+    throw new Error(t("offline"));
   }
   let payload = null;
   try {
@@ -43,16 +184,19 @@ async function api(path, options = {}) {
     payload = null;
   }
   if (!response.ok) {
-    throw new Error((payload && payload.error) || `请求失败（HTTP ${response.status}）`);
+    throw new Error((payload && tr(payload.error)) || t("http", { status: response.status }));
   }
   return payload;
 }
 
-// An action a person takes: shows the bot is busy, and any refusal as a toast.
+// An action a person takes: shows the bot is busy, and any refusal as a toast. An action
+// that was done but with a hitch (the notices for others delayed) says so as a warning.
 async function act(path, options) {
   setBusy(1);
   try {
-    return await api(path, options);
+    const result = await api(path, options);
+    if (result && result.warning) toast(tr(result.warning), "warning");
+    return result;
   } catch (err) {
     toast(err.message, "error");
     return null;
@@ -77,11 +221,11 @@ function toast(text, kind = "info") {
     // Like Telegram's show_alert: stays until dismissed.
     const ok = document.createElement("button");
     ok.type = "button";
-    ok.textContent = "确定";
+    ok.textContent = t("ok");
     ok.addEventListener("click", close);
     el.appendChild(ok);
   } else {
-    el.title = "点击关闭";
+    el.title = t("close");
     el.addEventListener("click", close);
     setTimeout(close, kind === "error" ? 6000 : 4000);
   }
@@ -90,7 +234,8 @@ function toast(text, kind = "info") {
 
 // --- formatting: Telegram entities to DOM ------------------------------------------------
 
-const SAFE_URL = /^(https?:|tg:|mailto:)/i;
+// Links the page opens: the web and Telegram's own; nothing that starts another program.
+const SAFE_URL = /^(https?:|tg:)/i;
 const COMMAND_IN_TEXT = /(^|[\s(（：:，,、])(\/[A-Za-z0-9_]{1,32})(?![\w/])/g;
 
 function elementFor(entity) {
@@ -112,7 +257,7 @@ function elementFor(entity) {
     case "spoiler":
       el = document.createElement("span");
       el.className = "spoiler";
-      el.title = "点击显示";
+      el.title = t("spoiler");
       el.addEventListener("click", () => el.classList.add("revealed"));
       break;
     case "text_link":
@@ -229,7 +374,7 @@ function renderMessage(msg) {
   if (msg.photo) {
     const img = document.createElement("img");
     img.className = "photo";
-    img.alt = "图片";
+    img.alt = t("photo");
     img.src = `/api/files/${encodeURIComponent(msg.photo.file_id)}`;
     bubble.appendChild(img);
   }
@@ -248,7 +393,7 @@ function renderMessage(msg) {
     name.textContent = msg.document.name;
     const size = document.createElement("span");
     size.className = "doc-size";
-    size.textContent = `${formatSize(msg.document.size)} · 下载`;
+    size.textContent = `${formatSize(msg.document.size)} · ${t("download")}`;
     info.append(name, size);
     doc.append(icon, info);
     bubble.appendChild(doc);
@@ -258,7 +403,7 @@ function renderMessage(msg) {
     loc.className = "location";
     const lat = Number(msg.location.latitude).toFixed(5);
     const lon = Number(msg.location.longitude).toFixed(5);
-    loc.textContent = `📍 位置 ${lat}, ${lon}${msg.location.forwarded ? "（转发）" : ""}`;
+    loc.textContent = t("location", { lat, lon }) + (msg.location.forwarded ? t("forwarded") : "");
     bubble.appendChild(loc);
   }
   const body = msg.text !== undefined ? msg.text : msg.caption;
@@ -271,7 +416,7 @@ function renderMessage(msg) {
   }
   const meta = document.createElement("div");
   meta.className = "meta";
-  meta.textContent = `${msg.edited ? "已编辑 " : ""}${msg.day} ${msg.time}`;
+  meta.textContent = `${msg.edited ? `${t("edited")} ` : ""}${tr(msg.day)} ${msg.time}`;
   bubble.appendChild(meta);
 
   if (msg.buttons && msg.buttons.length) {
@@ -313,6 +458,8 @@ function upsertMessage(chatId, msg) {
   chat.messages.set(msg.id, msg);
   if (chatId !== state.current) return;
   const list = $("messages");
+  const placeholder = list.querySelector(".empty"); // "no messages yet": not any more
+  if (placeholder) placeholder.remove();
   const existing = list.querySelector(`.msg-row[data-id="${msg.id}"]`);
   const el = renderMessage(msg);
   if (existing) {
@@ -341,7 +488,7 @@ function renderChat() {
   if (chat.messages.size === 0) {
     const empty = document.createElement("div");
     empty.className = "empty";
-    empty.textContent = "还没有消息。发一条 /start 或 /help 试试。";
+    empty.textContent = t("empty");
     list.appendChild(empty);
   }
   for (const msg of chat.messages.values()) list.appendChild(renderMessage(msg));
@@ -404,13 +551,13 @@ function renderPersonas() {
     name.textContent = p.name;
     const title = document.createElement("span");
     title.className = "persona-title";
-    title.textContent = [p.department, p.title].filter(Boolean).join(" · ");
+    title.textContent = [tr(p.department), tr(p.title)].filter(Boolean).join(" · ");
     const roles = document.createElement("span");
     roles.className = "roles";
     for (const role of p.roles) {
       const chip = document.createElement("span");
       chip.className = "role";
-      chip.textContent = role;
+      chip.textContent = tr(role);
       roles.appendChild(chip);
     }
     info.append(name, title, roles);
@@ -419,7 +566,7 @@ function renderPersonas() {
       const badge = document.createElement("span");
       badge.className = "badge";
       badge.textContent = String(p.unread);
-      badge.setAttribute("aria-label", `${p.unread} 条未读`);
+      badge.setAttribute("aria-label", t("unread", { n: p.unread }));
       button.appendChild(badge);
     }
     button.addEventListener("click", () => selectPersona(p.id));
@@ -450,9 +597,17 @@ async function loadChat(id) {
   if (p) p.unread = 0;
 }
 
+function showWho() {
+  const p = state.personas.get(state.current);
+  if (!p) return;
+  const title = tr(p.title);
+  $("chat-sub").textContent = title ? t("you_are_title", { name: p.name, title })
+    : t("you_are", { name: p.name });
+}
+
 async function selectPersona(id) {
   if (!state.personas.has(id)) {
-    toast(`没有这个人：${id}`, "error");
+    toast(t("no_person", { id }), "error");
     return;
   }
   state.current = id;
@@ -464,8 +619,7 @@ async function selectPersona(id) {
     return;
   }
   if (state.current !== id) return;
-  const p = state.personas.get(id);
-  $("chat-sub").textContent = `你现在是 ${p.name}${p.title ? `（${p.title}）` : ""}`;
+  showWho();
   state.keyboardOpen = true;
   hideSuggestions();
   togglePlaces(false);
@@ -505,8 +659,8 @@ async function shareLocation(place) {
 async function upload(file) {
   if (file.size > state.maxUpload) {
     // The server refuses it too; saying so here spares sending a huge file for nothing.
-    toast(`文件太大（${formatSize(file.size)}）：Telegram 机器人最多能接收 `
-      + `${formatSize(state.maxUpload)} 的文件。`, "error");
+    toast(t("too_big", { size: formatSize(file.size), max: formatSize(state.maxUpload) }),
+      "error");
     return;
   }
   await act(`/api/chats/${state.current}/upload`, {
@@ -534,10 +688,13 @@ async function moveClock(move, button) {
 }
 
 function showClock(clock) {
-  $("clock-now").textContent = clock.label;
+  state.clock = clock;
+  $("clock-now").textContent = tr(clock.label);
   $("clock-now").dataset.at = clock.now;
-  $("next-reminder").textContent = clock.next_reminder ? clock.next_reminder.label : "没有待发的提醒";
-  $("next-shift").textContent = clock.next_shift ? clock.next_shift.label : "没有以后的班次";
+  $("next-reminder").textContent = clock.next_reminder ? tr(clock.next_reminder.label)
+    : t("clock.no_reminder");
+  $("next-shift").textContent = clock.next_shift ? tr(clock.next_shift.label)
+    : t("clock.no_shift");
 }
 
 let clockTimer = null;
@@ -604,13 +761,13 @@ function togglePlaces(show) {
   if (open) {
     const label = document.createElement("div");
     label.className = "places-label";
-    label.textContent = "发送我的位置：";
+    label.textContent = t("send_location");
     box.appendChild(label);
     for (const place of state.places) {
       const b = document.createElement("button");
       b.type = "button";
       b.className = "place-btn";
-      b.textContent = `📍 ${place.label}`;
+      b.textContent = `📍 ${tr(place.label)}`;
       b.addEventListener("click", () => shareLocation(place.key));
       box.appendChild(b);
     }
@@ -652,7 +809,11 @@ function wireComposer() {
       hideSuggestions();
     }
   });
-  input.addEventListener("blur", () => setTimeout(hideSuggestions, 150));
+  // Leaving the field closes the list, unless the field has its focus back by then (a click
+  // on a person ends with the field focused again, and typing may start at once).
+  input.addEventListener("blur", () => setTimeout(() => {
+    if (document.activeElement !== input) hideSuggestions();
+  }, 150));
   $("commands-btn").addEventListener("click", () => {
     if ($("suggestions").hidden) showSuggestions(true);
     else hideSuggestions();
@@ -678,6 +839,43 @@ function wireComposer() {
   for (const b of document.querySelectorAll(".clock-buttons button")) {
     b.addEventListener("click", () => moveClock(b.dataset.move, b));
   }
+  for (const b of document.querySelectorAll(".lang-switch button")) {
+    b.addEventListener("click", () => setLanguage(b.dataset.lang));
+  }
+}
+
+// The page's own labels: data-i18n (text), data-i18n-title, -placeholder, -aria-label.
+function applyLanguage() {
+  document.documentElement.lang = lang === "en" ? "en" : "zh-CN";
+  document.title = t("page.title");
+  for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  const attributes = [["title", "i18nTitle"], ["placeholder", "i18nPlaceholder"],
+    ["aria-label", "i18nAriaLabel"]];
+  for (const [attr, key] of attributes) {
+    for (const el of document.querySelectorAll(`[data-i18n-${attr}]`)) {
+      el.setAttribute(attr, t(el.dataset[key]));
+    }
+  }
+  for (const b of document.querySelectorAll(".lang-switch button")) {
+    b.setAttribute("aria-pressed", String(b.dataset.lang === lang));
+  }
+}
+
+function setLanguage(wanted) {
+  lang = wanted === "en" ? "en" : "zh";
+  try {
+    localStorage.setItem(LANG_KEY, lang);
+  } catch (err) {
+    // A browser that keeps nothing: the choice lasts until the page is reloaded.
+  }
+  applyLanguage();
+  if (state.clock) showClock(state.clock);
+  renderPersonas();
+  if (state.current !== null) {
+    showWho();
+    renderChat();
+  }
+  if (!$("places").hidden) togglePlaces(true);
 }
 
 // --- live updates ------------------------------------------------------------------------
@@ -721,9 +919,13 @@ function onEvent(event) {
   }
 }
 
+// The stream of what the bot does. The browser retries a dropped stream by itself, but
+// gives up on one the server answered with an error (readyState CLOSED): then a new stream
+// is opened after a pause that grows while the sandbox stays away.
+const RECONNECT_MS = [1000, 2000, 5000, 10000];
+
 function connect() {
   const source = new EventSource("/api/events");
-  let opened = false;
   source.onmessage = (ev) => {
     try {
       onEvent(JSON.parse(ev.data));
@@ -732,16 +934,30 @@ function connect() {
     }
   };
   source.onopen = async () => {
-    if (opened) {
-      // Reconnected: whatever happened while the stream was down is read afresh.
-      await loadState();
-      if (state.current !== null) await selectPersona(state.current);
-    }
-    opened = true;
+    state.reconnects = 0;
     document.body.classList.remove("offline");
+    document.body.dataset.stream = "open";
+    if (state.streamLost) {
+      // Back after a break: whatever happened while the stream was down is read afresh.
+      state.streamLost = false;
+      try {
+        await loadState();
+        if (state.current !== null) await selectPersona(state.current);
+      } catch (err) {
+        toast(err.message, "error");
+      }
+    }
   };
   source.onerror = () => {
+    state.streamLost = true;
     document.body.classList.add("offline");
+    document.body.dataset.stream = "lost";
+    if (source.readyState === EventSource.CLOSED) {
+      source.close();
+      const wait = RECONNECT_MS[Math.min(state.reconnects, RECONNECT_MS.length - 1)];
+      state.reconnects += 1;
+      setTimeout(connect, wait);
+    }
   };
 }
 
@@ -756,6 +972,7 @@ async function loadState() {
 }
 
 async function main() {
+  applyLanguage();
   wireComposer();
   try {
     await loadState();
