@@ -19,6 +19,7 @@ from bot.app import ALLOWED_UPDATES, build_application, prepare
 from bot.clock import ManualClock
 from bot.config import Config, TelegramConfig
 from bot.emulator import BotApiEmulator
+from bot.ratelimit import NoPacing
 from bot.services.container import Services
 from bot.services.dispatcher import DispatchReport
 from bot.updates import OrderedUpdateProcessor
@@ -65,6 +66,8 @@ class Sandbox:
             self.config, self.services, base_url=self.emu.base_url,
             base_file_url=self.emu.base_file_url, run_scheduler=self.run_scheduler,
             processor=self.processor,
+            # The emulator here enforces no flood limits: pacing would only cost time.
+            rate_limiter=NoPacing(),
         )
         if self.setup is not None:
             self.setup(self.app)
