@@ -49,6 +49,11 @@ class Shift(Base):
 
     __table_args__ = (
         Index("ix_shifts_day_kind", "day", "kind"),
+        # A duty leader's coming shifts (swaps waiting for them, in the digest), not all
+        # their shifts since the roster began (bench/sweeps.py). No index leads with status
+        # here: without statistics SQLite takes "status = 'active'" for a selective match
+        # and would read every active shift ever for the handover and roster lookups.
+        Index("ix_shifts_leader_id_starts_at", "leader_id", "starts_at"),
         # One active shift per day and kind; cancelled ones stay for the record.
         Index("uq_shifts_active_day_kind", "day", "kind", unique=True,
               sqlite_where=text("status = 'active'"),

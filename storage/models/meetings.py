@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base
@@ -54,13 +54,24 @@ class Meeting(Base):
 
     organiser: Mapped[Staff] = relationship(lazy="joined")
 
+    __table_args__ = (
+        # Meetings not over yet (someone's coming meetings, the digest): the scheduled ones
+        # ending after now, rather than every meeting a person was ever asked to.
+        Index("ix_meetings_status_ends_at", "status", "ends_at"),
+    )
+
 
 class MeetingInvitee(Base):
     """One person asked to a meeting and their answer (回执)."""
 
     __tablename__ = "meeting_invitees"
     __table_args__ = (UniqueConstraint("meeting_id", "staff_id",
-                                       name="uq_meeting_invitees_meeting_staff"),)
+                                       name="uq_meeting_invitees_meeting_staff"),
+                      # "The meetings someone is asked to" (their coming meetings, the
+                      # digest) read from the index alone: a person's invitations pile up
+                      # over the years, and a row lookup for each one is what costs.
+                      Index("ix_meeting_invitees_staff_id_active_meeting_id", "staff_id",
+                            "active", "meeting_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)

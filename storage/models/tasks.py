@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base
@@ -42,6 +42,12 @@ class Task(Base):
 
     owner: Mapped[Staff] = relationship(foreign_keys=[owner_id], lazy="joined")
     assigner: Mapped[Staff] = relationship(foreign_keys=[assigner_id], lazy="joined")
+
+    __table_args__ = (
+        # A leader's open tasks (the morning digest): by assigner alone the search would read
+        # every task the leader ever gave, a list that only grows (bench/sweeps.py).
+        Index("ix_tasks_assigner_id_status", "assigner_id", "status"),
+    )
 
 
 class TaskCoOwner(Base):
