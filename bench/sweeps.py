@@ -17,7 +17,7 @@ sweeps that look only at live work should then cost about the same at every size
 is 100k under 200 ms and at most 3x the 10k figure.
 
     .venv/bin/python -m bench.sweeps [--sizes 1000,10000,100000] [--runs 3]
-        [--revision head|0007] [--what-if prefix-range] [--plans]
+        [--revision head|0007] [--plans]
 """
 
 from __future__ import annotations
@@ -37,12 +37,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, event, func, insert, select, update
+from sqlalchemy import delete, event, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bench.common import bench_config, header, median, out
 from bot.clock import ManualClock
-from bot.services import outbox
 from bot.services.access import Actor
 from bot.services.container import Services
 from bot.services.notifier import Buttons
@@ -613,17 +612,6 @@ def report(results: list[SizeResult]) -> None:
                 out(f"      {line}")
 
 
-def what_if_prefix_range() -> None:
-    """--what-if prefix-range: outbox prefix lookups ("every row of task 42") as a range on
-    the unique key's index instead of LIKE, which SQLite cannot serve from an index when the
-    pattern is an expression (`? || '%'`). Not the code as it is: a measurement of a change
-    proposed to bot/services/outbox.py. Keys are ASCII, so every key with the prefix sorts
-    between the prefix and the prefix followed by DEL (0x7f), bytewise (SQLite's BINARY)."""
-    def starts_with(prefix: str) -> Any:
-        return and_(Notification.key >= prefix, Notification.key < prefix + "\x7f")
-    outbox._starts_with = starts_with
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
@@ -632,15 +620,10 @@ async def main() -> None:
                         help="print the query plan of every SELECT of every sweep")
     parser.add_argument("--revision", default="head",
                         help="the schema to measure, e.g. 0007 for before the indexes")
-    parser.add_argument("--what-if", choices=("prefix-range",),
-                        help="measure a change proposed outside bench/ (see its function)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     header("daily sweeps against data size (tasks, shifts and meetings each)", MODULE)
     out(f"schema: migrations up to {args.revision}")
-    if args.what_if == "prefix-range":
-        what_if_prefix_range()
-        out("WHAT-IF: outbox prefix lookups as an index range (not the code as it is)")
     sizes = [int(x) for x in args.sizes.split(",")]
     results = []
     with tempfile.TemporaryDirectory(prefix="officebot-bench-") as tmp:

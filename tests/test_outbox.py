@@ -161,3 +161,26 @@ async def test_block_and_unblock_updates_are_tracked(sandbox: Sandbox) -> None:
     async with sandbox.db.transaction() as s:
         person = await s.scalar(select(Staff).where(Staff.telegram_user_id == STAFF))
         assert person is not None and person.reachable is True
+
+
+async def test_a_prefix_finds_exactly_its_own_rows(services: Services) -> None:
+    """Prefix lookups (cancel a meeting's reminders, find a decision's cards) take neither a
+    neighbour's rows ("m:1:" is not "m:10:") nor treat % or _ as wildcards."""
+    from bot.demo.seed import seed_office
+
+    await seed_office(services)
+    now = services.clock.now()
+    keys = ["m:1:a", "m:1:b", "m:10:a", "m:1;x", "m:1", "p%:1", "p_:1", "px:1", "m:1:é"]
+    async with services.db.transaction() as s:
+        person = await s.scalar(select(Staff.id))
+        assert person is not None
+        for key in keys:
+            await outbox.schedule(s, key=key, recipient_id=person, template="x",
+                                  due_at=now + timedelta(days=1), now=now)
+    async with services.db.transaction() as s:
+        found = {p: sorted(r.key for r in await outbox.rows_with_prefix(s, p))
+                 for p in ("m:1:", "p%", "p_", "m:1")}
+        cancelled = await outbox.cancel_prefix(s, "m:1:")
+    assert found == {"m:1:": ["m:1:a", "m:1:b", "m:1:é"], "p%": ["p%:1"], "p_": ["p_:1"],
+                     "m:1": sorted(["m:1:a", "m:1:b", "m:10:a", "m:1;x", "m:1", "m:1:é"])}
+    assert cancelled == 3

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Notification, Staff
@@ -70,15 +70,23 @@ async def cancel(session: AsyncSession, key: str) -> int:
     return result.rowcount or 0  # type: ignore[attr-defined]
 
 
-def _starts_with(prefix: str) -> Any:
-    return Notification.key.startswith(prefix, autoescape=True)
+def _starts_with(session: AsyncSession, prefix: str) -> Any:
+    """Keys that start with `prefix`. On SQLite also as a range on the key's unique index
+    (its BINARY order is code-point order), which LIKE alone cannot use: without it every
+    lookup reads the whole outbox, which only grows. PostgreSQL's collation does not order
+    punctuation by code point, so there the range would be wrong: LIKE alone."""
+    condition = Notification.key.startswith(prefix, autoescape=True)
+    if prefix and session.bind.dialect.name == "sqlite":
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        condition = and_(Notification.key >= prefix, Notification.key < upper, condition)
+    return condition
 
 
 async def cancel_prefix(session: AsyncSession, prefix: str) -> int:
     """Cancel every pending row of one thing, e.g. all of 'meeting:42:'."""
     result = await session.execute(
         update(Notification)
-        .where(_starts_with(prefix), Notification.status == PENDING)
+        .where(_starts_with(session, prefix), Notification.status == PENDING)
         .values(status=CANCELLED)
     )
     return result.rowcount or 0  # type: ignore[attr-defined]
@@ -87,7 +95,7 @@ async def cancel_prefix(session: AsyncSession, prefix: str) -> int:
 async def rows_with_prefix(session: AsyncSession, prefix: str) -> list[Notification]:
     """Every row of one thing, whatever its status, oldest first."""
     return list(await session.scalars(
-        select(Notification).where(_starts_with(prefix)).order_by(Notification.id)))
+        select(Notification).where(_starts_with(session, prefix)).order_by(Notification.id)))
 
 
 @dataclass(frozen=True)
@@ -109,7 +117,7 @@ async def sent_cards(session: AsyncSession, prefix: str, default_language: str, 
     await session.flush()
     rows = await session.execute(
         select(Notification, Staff).join(Staff, Staff.id == Notification.recipient_id)
-        .where(_starts_with(prefix), Notification.status == SENT,
+        .where(_starts_with(session, prefix), Notification.status == SENT,
                Notification.message_id.is_not(None))
         .order_by(Notification.id))
     return [SentCard(chat_id=person.telegram_user_id, message_id=int(row.message_id),
