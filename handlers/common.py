@@ -206,6 +206,18 @@ def pressed_message(update: Update) -> Message | None:
     return query.message if query is not None and isinstance(query.message, Message) else None
 
 
+def pressed_card(update: Update) -> Message | None:
+    """The pressed message if it carries the pressed button: a card of this decision, never
+    some other message a forged press came from (which must not be edited)."""
+    query = update.callback_query
+    message = pressed_message(update)
+    markup = message.reply_markup if message is not None else None
+    if query is None or message is None or markup is None:
+        return None
+    carried = any(b.callback_data == query.data for row in markup.inline_keyboard for b in row)
+    return message if carried else None
+
+
 def command_args(update: Update) -> str:
     """Everything after the command word, as the person typed it."""
     message = update.effective_message

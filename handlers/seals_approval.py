@@ -50,6 +50,7 @@ from handlers.common import (
     entry_point,
     forget_questions,
     open_question,
+    pressed_card,
     pressed_message,
     reply,
     timeout_actor,
@@ -67,18 +68,6 @@ WAIT_REASON = "seal-reason"
 # The open question (handlers.common.OPEN_QUESTION): "sealreject:<request id>:<card>", card
 # being the message id of the pressed card (0 if none).
 KIND = "sealreject"
-
-
-def _pressed_card(update: Update) -> Message | None:
-    """The pressed message if it carries the pressed button: a card of this request, never
-    some other message a forged press came from (which must not be edited)."""
-    query = update.callback_query
-    message = pressed_message(update)
-    markup = message.reply_markup if message is not None else None
-    if query is None or message is None or markup is None:
-        return None
-    carried = any(b.callback_data == query.data for row in markup.inline_keyboard for b in row)
-    return message if carried else None
 
 
 async def _refresh(context: BotContext, request_id: int, pressed: Message | None) -> None:
@@ -110,7 +99,7 @@ async def approve(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     request_id = callback_id(update)
-    pressed = _pressed_card(update)
+    pressed = pressed_card(update)
     try:
         outcome = await context.services.seals.decide(context.me, request_id, True)
     except Conflict:
@@ -135,7 +124,7 @@ async def reject_start(update: Update, context: BotContext) -> object:
     try:
         view = await context.services.seals.check_decider(context.me, request_id)
     except Conflict:
-        await _refresh(context, request_id, _pressed_card(update))
+        await _refresh(context, request_id, pressed_card(update))
         raise
     ask(context, OPEN_QUESTION, f"{KIND}:{request_id}:{pressed.message_id if pressed else 0}")
     await query.answer()

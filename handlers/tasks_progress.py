@@ -68,6 +68,7 @@ from handlers.common import (
     conversation_options,
     domain_errors,
     entry_point,
+    pressed_card,
     pressed_message,
     reply,
     timeout_actor,
@@ -114,22 +115,6 @@ def _start(context: BotContext, kind: str, task_id: int, **values: Any) -> dict[
 
 def _forget(context: BotContext) -> None:
     _data(context).pop(FLOW, None)
-
-
-
-
-
-
-def _pressed_card(update: Update) -> Message | None:
-    """The pressed message if it carries the pressed button: a card of this decision, not
-    some other message a forged press came from (which must never be edited)."""
-    query = update.callback_query
-    message = pressed_message(update)
-    markup = message.reply_markup if message is not None else None
-    if query is None or markup is None or message is None:
-        return None
-    carried = any(b.callback_data == query.data for row in markup.inline_keyboard for b in row)
-    return message if carried else None
 
 
 def _file_of(message: Message) -> FileRef | None:
@@ -627,7 +612,8 @@ def _completion_line(services: Services, lang: str, outcome: CompletionOutcome) 
 async def _close_cards(context: BotContext, cards: list[Card],
                        line: Callable[[str], Markup], pressed: Message | None) -> None:
     """Edit each delivered card of the decision to show it, without buttons; and the pressed
-    card (see _pressed_card) if it is none of them (its delivery was not recorded)."""
+    card (handlers.common.pressed_card) if it is none of them (its delivery was not
+    recorded)."""
     seen = False
     for card in cards:
         seen = seen or (pressed is not None and (card.chat_id, card.message_id)
@@ -675,7 +661,7 @@ async def ext_approve(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     ext_id = callback_id(update)
-    pressed = _pressed_card(update)
+    pressed = pressed_card(update)
     try:
         outcome = await context.services.task_progress.approve_extension(context.me, ext_id)
     except Conflict:
@@ -696,7 +682,7 @@ async def ext_reject_button(update: Update, context: BotContext) -> object:
     try:
         ext = await context.services.task_progress.check_extension_decision(context.me, ext_id)
     except Conflict:
-        await _refresh_extension(context, ext_id, _pressed_card(update))
+        await _refresh_extension(context, ext_id, pressed_card(update))
         raise
     await query.answer()
     _start(context, "ext_no", ext.task_id, ext=ext.id,
@@ -716,12 +702,12 @@ async def confirm_button(update: Update, context: BotContext) -> None:
         outcome = await context.services.task_progress.confirm(
             context.me, task_id, pressed.message_id if pressed else None)
     except Conflict:
-        await _refresh_completion(context, task_id, _pressed_card(update))
+        await _refresh_completion(context, task_id, pressed_card(update))
         raise
     await query.answer(str(context.t("task_progress.done.confirmed")))
     await _close_cards(context, outcome.cards,
                        lambda lang: _completion_line(context.services, lang, outcome),
-                       _pressed_card(update))
+                       pressed_card(update))
 
 
 @entry_point
@@ -736,7 +722,7 @@ async def return_button(update: Update, context: BotContext) -> object:
         view = await context.services.task_progress.check_completion_decision(
             context.me, task_id, card)
     except Conflict:
-        await _refresh_completion(context, task_id, _pressed_card(update))
+        await _refresh_completion(context, task_id, pressed_card(update))
         raise
     await query.answer()
     _start(context, "return", task_id, card=card)
