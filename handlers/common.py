@@ -149,6 +149,22 @@ async def timeout_actor(update: Update, context: BotContext) -> Actor | None:
     return context.actor
 
 
+def question_timed_out(kind: str, key: str) -> Handler:
+    """The timeout of a one-question conversation asked with `ask(context, OPEN_QUESTION,
+    "kind:<id>:<card>")`: silent if the question was answered or replaced meanwhile; else
+    the question is dropped and the person told (`key`, with the subject's `id`)."""
+
+    async def timed_out(update: Update, context: BotContext) -> None:
+        asking = open_question(context, kind)
+        if asking is None:
+            return
+        forget_questions(context)
+        if await timeout_actor(update, context) is not None:
+            await reply(update, context, context.t(key, id=asking[0]))
+
+    return timed_out
+
+
 async def switch_away(update: Update, context: BotContext) -> int:
     """Another command while a conversation waits for an answer: that conversation ends and
     the command is handled as if none were open (it goes back into the queue, behind this
@@ -162,7 +178,8 @@ def conversation_fallbacks(
     cancel: Handler, forget: Callable[[BotContext], object] | None = None
 ) -> list[BaseHandler[Any, Any, Any]]:
     """What every conversation lists as fallbacks: /cancel, and leaving for another command;
-    `forget` drops what the conversation kept in user_data when it is left that way."""
+    `forget` drops what the conversation kept in user_data when it is left that way. Both
+    close any open question (forget_questions) themselves."""
 
     async def leave(update: Update, context: BotContext) -> int:
         if forget is not None:

@@ -64,6 +64,7 @@ from handlers.common import (
     domain_errors,
     open_question,
     pressed_message,
+    question_timed_out,
     reply,
 )
 from handlers.context import BotContext
@@ -286,26 +287,6 @@ async def got_name(update: Update, context: BotContext) -> object:
 
 # --- ending a question -------------------------------------------------------------------------
 
-async def cancel(update: Update, context: BotContext) -> int:
-    _user_data(context).pop(ASKING, None)
-    return await account.cancel_conversation(update, context)
-
-
-def _timed_out(kind: str, key: str) -> Handler:
-    async def run(update: Update, context: BotContext) -> None:
-        """Runs as a job with the last update: no access gate ran, so look the person up.
-        Silent if the question was answered or replaced meanwhile."""
-        user = update.effective_user
-        if user is None or _asking(context, kind) is None:
-            return
-        _user_data(context).pop(ASKING, None)
-        # PTB would not persist user_data changed by a job until the person writes again.
-        context.application.mark_data_for_update_persistence(user_ids=user.id)
-        context.actor = await context.services.people.resolve_actor(user.id, "", None)
-        if context.actor is not None:
-            await reply(update, context, context.t(key))
-
-    return run
 
 
 # --- the organiser's view ---------------------------------------------------------------------
@@ -551,11 +532,12 @@ def _conversation(app: Application, kind: str, name: str, state: str,  # type: i
         entry_points=[entry],
         states={
             state: [MessageHandler(_text_for(app, kind), got), entry],
-            ConversationHandler.TIMEOUT: [TypeHandler(Update, _timed_out(kind, timeout_key))],
+            ConversationHandler.TIMEOUT: [
+                TypeHandler(Update, question_timed_out(kind, timeout_key))],
         },
         # Another command leaves the question (and forgets it), so a reason typed later for
         # something else is never taken as this answer.
-        fallbacks=conversation_fallbacks(cancel, lambda c: _user_data(c).pop(ASKING, None)),
+        fallbacks=conversation_fallbacks(account.cancel_conversation),
         **conversation_options(name),
     )
 

@@ -52,8 +52,8 @@ from handlers.common import (
     open_question,
     pressed_card,
     pressed_message,
+    question_timed_out,
     reply,
-    timeout_actor,
 )
 from handlers.context import BotContext
 from handlers.menu import MENU_LABEL
@@ -174,26 +174,6 @@ async def _close_unknown(context: BotContext, chat_id: int, message_id: int,
                  message_id, exc)
 
 
-async def cancel(update: Update, context: BotContext) -> int:
-    forget_questions(context)
-    return await account.cancel_conversation(update, context)
-
-
-def _forget(context: BotContext) -> None:
-    if open_question(context, KIND) is not None:
-        forget_questions(context)
-
-
-async def timed_out(update: Update, context: BotContext) -> None:
-    """Silent if the question was answered or replaced meanwhile."""
-    asking = open_question(context, KIND)
-    if asking is None:
-        return
-    forget_questions(context)
-    if await timeout_actor(update, context) is not None:
-        await reply(update, context, context.t("seal_approval.timeout", id=asking[0]))
-
-
 # --- the attached document ----------------------------------------------------------------------
 
 @domain_errors
@@ -256,9 +236,10 @@ def conversation(app: Application) -> ConversationHandler[BotContext]:  # type: 
         entry_points=[entry],
         states={
             WAIT_REASON: [MessageHandler(text, got_reason), entry],
-            ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
+            ConversationHandler.TIMEOUT: [
+                TypeHandler(Update, question_timed_out(KIND, "seal_approval.timeout"))],
         },
-        fallbacks=conversation_fallbacks(cancel, _forget),
+        fallbacks=conversation_fallbacks(account.cancel_conversation),
         **conversation_options(CONVERSATION),
     )
 

@@ -66,6 +66,7 @@ from handlers.common import (
     forget_questions,
     open_question,
     pressed_message,
+    question_timed_out,
     reply,
     timeout_actor,
 )
@@ -454,26 +455,6 @@ async def void(update: Update, context: BotContext, args: str) -> None:
     await _voided(update, context, outcome, None)
 
 
-async def void_cancel(update: Update, context: BotContext) -> int:
-    forget_questions(context)
-    return await account.cancel_conversation(update, context)
-
-
-def _forget_void(context: BotContext) -> None:
-    if open_question(context, VOID_KIND) is not None:
-        forget_questions(context)
-
-
-async def void_timed_out(update: Update, context: BotContext) -> None:
-    """Silent if the question was answered or replaced meanwhile."""
-    asking = open_question(context, VOID_KIND)
-    if asking is None:
-        return
-    forget_questions(context)
-    if await timeout_actor(update, context) is not None:
-        await reply(update, context, context.t("seal_keeping.void_timeout", id=asking[0]))
-
-
 # --- the queue --------------------------------------------------------------------------------
 
 def _queue_line(context: BotContext, item: QueueItem) -> str:
@@ -594,9 +575,10 @@ def void_conversation(app: Application) -> ConversationHandler[BotContext]:  # t
         entry_points=[entry],
         states={
             VOID_REASON: [MessageHandler(text, void_reason), entry],
-            ConversationHandler.TIMEOUT: [TypeHandler(Update, void_timed_out)],
+            ConversationHandler.TIMEOUT: [
+                TypeHandler(Update, question_timed_out(VOID_KIND, "seal_keeping.void_timeout"))],
         },
-        fallbacks=conversation_fallbacks(void_cancel, _forget_void),
+        fallbacks=conversation_fallbacks(account.cancel_conversation),
         **conversation_options(VOID_CONVERSATION),
     )
 
