@@ -321,3 +321,35 @@ async def test_no_reminder_once_decided(box: Sandbox) -> None:
     await box.advance_to(local(11, 27, 14))
     await box.advance_to(local(11, 30, 10))
     assert len(cards(box, LI, SEEDED)) == 1
+
+
+async def test_an_unanswered_reason_question_times_out_and_decides_nothing(box: Sandbox) -> None:
+    """The reason question of 驳回 left unanswered: PTB runs the conversation's timeout
+    handler (after CONVERSATION_TIMEOUT of real time; run here directly, with the person's
+    last update, as PTB's job does). The approver is told nothing was decided; a reason
+    typed afterwards is not taken as one."""
+    from telegram import Update
+
+    from handlers.common import OPEN_QUESTION, question_timed_out
+    from handlers.context import BotContext
+    from handlers.seals_approval import KIND
+
+    await box.press(LI, REJECT)
+    user_data = box.app.user_data[LI]
+    assert str(user_data.get(OPEN_QUESTION, "")).startswith(f"{KIND}:{SEEDED}:")
+    last = Update.de_json({"update_id": 90_001, "message": {
+        "message_id": 90_001, "date": 0, "chat": {"id": LI, "type": "private"},
+        "from": {"id": LI, "is_bot": False, "first_name": "李明华"}, "text": "x"}},
+        box.app.bot)
+    assert last is not None
+    context = BotContext.from_update(last, box.app)
+    await question_timed_out(KIND, "seal_approval.timeout")(last, context)
+    assert box.emu.bot_messages(LI)[-1]["text"] == (
+        f"未收到驳回理由，用印申请 #{SEEDED} 未作处理，仍待您审批。")
+    assert OPEN_QUESTION not in box.app.user_data[LI]
+
+    await box.send(LI, "材料不全")
+    async with box.services.db.transaction() as s:
+        assert await s.scalar(select(func.count()).select_from(ApprovalDecision)) == 0
+        request = await s.get(SealRequest, SEEDED)
+        assert request is not None and request.status == "pending"
