@@ -19,6 +19,7 @@ Every field is checked by SealService as it is typed and the whole draft again a
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 
 from telegram import Message, Update
 from telegram.ext import (
@@ -33,7 +34,7 @@ from telegram.ext import (
 from bot.i18n import CATALOGS, ref, words
 from bot.services.errors import Conflict, DomainError
 from bot.services.notifier import Buttons
-from bot.services.seals import APPROVED, DOC_TYPES, PENDING, SealDraft
+from bot.services.seals import APPROVED, DOC_TYPES, PENDING, SealDraft, SealService
 from handlers import account
 from handlers.common import (
     FRESH,
@@ -267,16 +268,29 @@ def _choice(update: Update) -> str:
 
 # --- the answers ----------------------------------------------------------------------------------
 
-async def on_title(update: Update, context: BotContext) -> str | int:
-    draft = _draft(context)
-    if draft is None:
-        return await _gone(update, context)
-    try:
-        draft.title = context.services.seals.clean_title(_answer(update))
-    except DomainError as exc:
-        return await _again(update, context, TITLE, exc)
-    _keep(context, draft)
-    return await _ask(update, context, DOC)
+def _text_field(state: str, field: str, clean: Callable[[str], str],
+                following: str) -> Callable[[Update, BotContext], Awaitable[str | int]]:
+    """A step that takes one typed field: checked by the service's cleaner, kept in the
+    draft, the next question asked; a refusal asks the same question again."""
+
+    async def on_text(update: Update, context: BotContext) -> str | int:
+        draft = _draft(context)
+        if draft is None:
+            return await _gone(update, context)
+        try:
+            setattr(draft, field, clean(_answer(update)))
+        except DomainError as exc:
+            return await _again(update, context, state, exc)
+        _keep(context, draft)
+        return await _ask(update, context, following)
+
+    return on_text
+
+
+on_title = _text_field(TITLE, "title", SealService.clean_title, DOC)
+on_purpose = _text_field(PURPOSE, "purpose", SealService.clean_purpose, RECIPIENT)
+on_recipient = _text_field(RECIPIENT, "recipient", SealService.clean_recipient, URGENCY)
+on_place = _text_field(PLACE, "place", SealService.clean_place, RETURN)
 
 
 async def _take_doc(update: Update, context: BotContext, text: str) -> str | int:
@@ -324,30 +338,6 @@ async def on_copies_text(update: Update, context: BotContext) -> str | int:
 
 async def on_copies_button(update: Update, context: BotContext) -> str | int:
     return await _take_copies(update, context, _choice(update))
-
-
-async def on_purpose(update: Update, context: BotContext) -> str | int:
-    draft = _draft(context)
-    if draft is None:
-        return await _gone(update, context)
-    try:
-        draft.purpose = context.services.seals.clean_purpose(_answer(update))
-    except DomainError as exc:
-        return await _again(update, context, PURPOSE, exc)
-    _keep(context, draft)
-    return await _ask(update, context, RECIPIENT)
-
-
-async def on_recipient(update: Update, context: BotContext) -> str | int:
-    draft = _draft(context)
-    if draft is None:
-        return await _gone(update, context)
-    try:
-        draft.recipient = context.services.seals.clean_recipient(_answer(update))
-    except DomainError as exc:
-        return await _again(update, context, RECIPIENT, exc)
-    _keep(context, draft)
-    return await _ask(update, context, URGENCY)
 
 
 async def _take_urgency(update: Update, context: BotContext, urgent: bool) -> str | int:
@@ -402,18 +392,6 @@ async def on_use_text(update: Update, context: BotContext) -> str | int:
 
 async def on_use_button(update: Update, context: BotContext) -> str | int:
     return await _take_use(update, context, _choice(update) == "takeout")
-
-
-async def on_place(update: Update, context: BotContext) -> str | int:
-    draft = _draft(context)
-    if draft is None:
-        return await _gone(update, context)
-    try:
-        draft.place = context.services.seals.clean_place(_answer(update))
-    except DomainError as exc:
-        return await _again(update, context, PLACE, exc)
-    _keep(context, draft)
-    return await _ask(update, context, RETURN)
 
 
 async def on_return(update: Update, context: BotContext) -> str | int:
