@@ -15,6 +15,10 @@ Small, stable API — every seal test file may import it:
                                              prefix (e.g. "seal:approve:")
     buttons(message) / button_data(message)  the inline buttons' labels / callback data
     await seal_requests(box_or_services)     every SealRequest row, oldest first
+    last / message / popup / request_row / approved_by_button
+                                             the newest bot message, one message as it looks
+                                             now, a press's answer text, a request's row, the
+                                             approver pressing 批准 on its delivered card
 """
 
 from __future__ import annotations
@@ -111,3 +115,40 @@ async def request_by_chat(sandbox: Any, uid: int, seal: str, *,
 async def seal_requests(box_or_services: Any) -> list[SealRequest]:
     async with _services(box_or_services).db.transaction() as s:
         return list(await s.scalars(select(SealRequest).order_by(SealRequest.id)))
+
+
+def last(sandbox: Any, uid: int) -> dict[str, Any]:
+    """The bot's newest message in uid's chat, as it looks now."""
+    message = sandbox.emu.last_bot_message(uid)
+    assert message is not None
+    return message
+
+
+def message(sandbox: Any, uid: int, message_id: int) -> dict[str, Any]:
+    """One message of uid's chat as it looks now (edits applied)."""
+    found = sandbox.emu.message(uid, message_id)
+    assert found is not None
+    return found
+
+
+def popup(answer: dict[str, Any] | None) -> str:
+    """The text of a button press's answer (the toast or popup the presser saw)."""
+    assert answer is not None
+    return str(answer.get("text") or "")
+
+
+async def request_row(box_or_services: Any, request_id: int) -> SealRequest:
+    async with _services(box_or_services).db.transaction() as s:
+        found = await s.get(SealRequest, request_id)
+        assert found is not None
+        return found
+
+
+async def approved_by_button(sandbox: Any, request_id: int, approver: int) -> None:
+    """The approver presses 批准 on the request's card, as delivered; the keepers' cards
+    go out."""
+    await sandbox.tick()
+    card = pending_card(sandbox, approver, f"seal:approve:{request_id}")
+    assert "用印审批" in card["text"]
+    assert "已批准" in popup(await sandbox.press(approver, "✅ 批准", card["message_id"]))
+    await sandbox.tick()

@@ -6,17 +6,21 @@ and repeated presses refused with nothing changed."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select
 
 from bot.sandbox import Sandbox
-from storage.models import AuditEntry, Seal, SealLedgerEntry, SealRequest
+from storage.models import AuditEntry, Seal, SealLedgerEntry
 from tests.conftest import ADMIN, CLERK_KEEPER, LEADER, SHANGHAI, STAFF, texts
 from tests.seal_helpers import (
+    approved_by_button,
     buttons,
+    last,
+    message,
     pending_card,
+    popup,
     request_by_chat,
+    request_row,
     seal_office,
     submit_request,
 )
@@ -31,30 +35,6 @@ def local(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 11, day, hour, minute, tzinfo=SHANGHAI)
 
 
-def last(sandbox: Sandbox, uid: int) -> dict[str, Any]:
-    message = sandbox.emu.last_bot_message(uid)
-    assert message is not None
-    return message
-
-
-def answer(result: dict[str, Any] | None) -> str:
-    assert result is not None
-    return str(result.get("text") or "")
-
-
-def card(sandbox: Sandbox, uid: int, message_id: int) -> dict[str, Any]:
-    found = sandbox.emu.message(uid, message_id)
-    assert found is not None
-    return found
-
-
-async def request_row(sandbox: Sandbox, request_id: int) -> SealRequest:
-    async with sandbox.db.transaction() as s:
-        found = await s.get(SealRequest, request_id)
-        assert found is not None
-        return found
-
-
 async def ledger(sandbox: Sandbox) -> list[SealLedgerEntry]:
     async with sandbox.db.transaction() as s:
         return list(await s.scalars(select(SealLedgerEntry).order_by(SealLedgerEntry.id)))
@@ -64,15 +44,6 @@ async def audit_count(sandbox: Sandbox, action: str) -> int:
     async with sandbox.db.transaction() as s:
         return int(await s.scalar(select(func.count()).select_from(AuditEntry).where(
             AuditEntry.action == action)) or 0)
-
-
-async def approved_by_button(sandbox: Sandbox, request_id: int, approver: int) -> None:
-    """The approver presses 批准 on their card; the keepers' cards go out."""
-    await sandbox.tick()
-    approval = pending_card(sandbox, approver, f"seal:approve:{request_id}")
-    assert "用印审批" in approval["text"]
-    assert "已批准" in answer(await sandbox.press(approver, "✅ 批准", approval["message_id"]))
-    await sandbox.tick()
 
 
 async def test_request_with_document_approved_in_one_step_and_stamped(
@@ -93,7 +64,7 @@ async def test_request_with_document_approved_in_one_step_and_stamped(
     approval = pending_card(sandbox, LEADER, f"seal:approve:{request_id}")
     assert "第 1/1 步" in approval["text"] and "附件：居住证明.pdf" in approval["text"]
     assert "已略过该步" in approval["text"]
-    assert "已批准" in answer(await sandbox.press(LEADER, "✅ 批准", approval["message_id"]))
+    assert "已批准" in popup(await sandbox.press(LEADER, "✅ 批准", approval["message_id"]))
     await sandbox.tick()  # 王建国, 10:05
 
     cards = {uid: pending_card(sandbox, uid, f"seal:stamp:{request_id}") for uid in (LIU, CHEN)}
@@ -116,7 +87,7 @@ async def test_request_with_document_approved_in_one_step_and_stamped(
             await sandbox.send(uid, "/whoami")
         refused = await sandbox.press_data(uid, last(sandbox, uid)["message_id"],
                                            f"seal:stamp:{request_id}")
-        assert answer(refused) == f"您不是 {OFFICE_SEAL} 的保管人，不能登记用印。"
+        assert popup(refused) == f"您不是 {OFFICE_SEAL} 的保管人，不能登记用印。"
     assert (await request_row(sandbox, request_id)).status == "approved"
 
     sandbox.clock.advance(timedelta(minutes=10))  # 10:15
@@ -151,13 +122,13 @@ async def test_request_with_document_approved_in_one_step_and_stamped(
 
     # Both keepers' cards say who recorded it and when, with no button left.
     for uid, keeper_card in cards.items():
-        edited = card(sandbox, uid, keeper_card["message_id"])
+        edited = message(sandbox, uid, keeper_card["message_id"])
         assert "🔏 已用印：刘芳 11-27 10:10 登记，实际用印 2 份（登记簿第 2026-1 号）" \
             in edited["text"]
         assert buttons(edited) == []
     # A press on the old card (as a stale client would send it): polite, nothing more.
     again = await sandbox.press_data(CHEN, cards[CHEN]["message_id"], f"seal:stamp:{request.id}")
-    assert "已于 11-27 10:10 由 刘芳 登记，无需重复登记" in answer(again)
+    assert "已于 11-27 10:10 由 刘芳 登记，无需重复登记" in popup(again)
     assert len(await ledger(sandbox)) == 1 and await audit_count(sandbox, "seal.stamp") == 1
 
     await sandbox.tick()
@@ -194,9 +165,9 @@ async def test_take_out_handed_over_reminded_chased_and_returned(sandbox: Sandbo
 
     sandbox.clock.advance(timedelta(minutes=20))  # 10:20
     handed = await sandbox.press(LIU, "📤 登记借出", first_cards[LIU]["message_id"])
-    assert answer(handed) == "已登记借出。"
+    assert popup(handed) == "已登记借出。"
     for uid, keeper_card in first_cards.items():
-        edited = card(sandbox, uid, keeper_card["message_id"])
+        edited = message(sandbox, uid, keeper_card["message_id"])
         assert ("📤 已借出：刘芳 11-27 10:20 交 周敏 带出，"
                 "应于 11-27 16:00 归还（登记簿第 2026-1 号）") in edited["text"]
         assert buttons(edited) == ["📥 登记归还"]
@@ -213,12 +184,12 @@ async def test_take_out_handed_over_reminded_chased_and_returned(sandbox: Sandbo
 
     # A second take-out of the seal that is out, and a second press on the first: refused.
     refused = await sandbox.press(CHEN, "📤 登记借出", second_card["message_id"])
-    assert answer(refused) == ("党政办公室印章 已借出（周敏，应于 11-27 16:00 归还），"
+    assert popup(refused) == ("党政办公室印章 已借出（周敏，应于 11-27 16:00 归还），"
                                "归还后才能再次借出。")
     assert len(await ledger(sandbox)) == 1
     again = await sandbox.press_data(CHEN, first_cards[CHEN]["message_id"],
                                      f"seal:handover:{first.id}")
-    assert "已于 11-27 10:20 由 刘芳 登记借出" in answer(again)
+    assert "已于 11-27 10:20 由 刘芳 登记借出" in popup(again)
     assert (await request_row(sandbox, second.id)).status == "approved"
     assert await audit_count(sandbox, "seal.handover") == 1
 
@@ -264,10 +235,10 @@ async def test_take_out_handed_over_reminded_chased_and_returned(sandbox: Sandbo
     assert "1. 2026-11-27 10:20｜土地确权协议｜现场签订协议｜4 份｜申请人 周敏" in book
     assert "｜外带：东村村委会｜11-30 08:40 归还" in book
     for uid, keeper_card in first_cards.items():
-        edited = card(sandbox, uid, keeper_card["message_id"])
+        edited = message(sandbox, uid, keeper_card["message_id"])
         assert "📥 已归还：陈志强 11-30 08:40 登记" in edited["text"]
         assert buttons(edited) == []
-    assert buttons(card(sandbox, LIU, chase_copy["message_id"])) == []
+    assert buttons(message(sandbox, LIU, chase_copy["message_id"])) == []
     assert "在库" in texts(await sandbox.send(ZHOU, "/seals"))
 
     # Back: no more chasing; the second take-out may go now.
@@ -280,12 +251,12 @@ async def test_take_out_handed_over_reminded_chased_and_returned(sandbox: Sandbo
     queue = await sandbox.send(CHEN, "/seals queue")
     assert buttons(queue[-1]) == [f"📤 登记借出 #{second.id}"]
     handed = await sandbox.press(CHEN, f"📤 登记借出 #{second.id}", queue[-1]["message_id"])
-    assert answer(handed) == "已登记借出。"
+    assert popup(handed) == "已登记借出。"
     confirmation = last(sandbox, CHEN)
     assert "📤 已登记借出 #" in confirmation["text"] and "应于 12-01 17:00 前归还" \
         in confirmation["text"] and "用印登记簿第 2026-2 号" in confirmation["text"]
     assert buttons(confirmation) == ["📥 登记归还"]
-    assert "📤 已借出：陈志强" in card(sandbox, CHEN, second_card["message_id"])["text"]
+    assert "📤 已借出：陈志强" in message(sandbox, CHEN, second_card["message_id"])["text"]
 
 
 async def test_unstamped_reminder_at_the_end_of_the_working_day(sandbox: Sandbox) -> None:
@@ -313,7 +284,7 @@ async def test_unstamped_reminder_at_the_end_of_the_working_day(sandbox: Sandbox
     await sandbox.press(LIU, "现在")
     assert "登记簿第 2026-1 号" in texts(await sandbox.send(LIU, "跳过"))
     for message_id in (reminder["message_id"], keeper_card["message_id"]):
-        edited = card(sandbox, LIU, message_id)
+        edited = message(sandbox, LIU, message_id)
         assert "🔏 已用印：刘芳 11-30 08:45 登记" in edited["text"]
         assert buttons(edited) == []
     await sandbox.advance_to(local(30, 17, 30))

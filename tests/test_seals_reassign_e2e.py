@@ -5,7 +5,6 @@ leaves a request the admins are told about, and `/seals reassign` hands it on.""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -17,7 +16,7 @@ from bot.services import outbox
 from bot.services.audit import history
 from storage.models import SealRequest, Staff
 from tests.conftest import texts
-from tests.seal_helpers import buttons, pending_card, submit_request
+from tests.seal_helpers import buttons, last, message, pending_card, submit_request
 from tests.task_helpers import actor
 
 WANG, LI, ZHAO, CHEN, LIU, ZHANG, ZHOU = 1001, 1002, 1003, 1004, 1005, 1006, 1009
@@ -30,18 +29,6 @@ async def box(sandbox: Sandbox) -> Sandbox:
     await seed_seals(sandbox.services)
     await sandbox.tick()
     return sandbox
-
-
-def last(box: Sandbox, uid: int) -> dict[str, Any]:
-    message = box.emu.last_bot_message(uid)
-    assert message is not None
-    return message
-
-
-def message(box: Sandbox, uid: int, message_id: int) -> dict[str, Any]:
-    found = box.emu.message(uid, message_id)
-    assert found is not None
-    return found
 
 
 async def staff_id(s: AsyncSession, name: str) -> int:

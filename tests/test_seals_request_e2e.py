@@ -18,7 +18,10 @@ from tests.conftest import ADMIN, LEADER, SHANGHAI, STAFF, STAFF_EN, texts
 from tests.seal_helpers import (
     button_data,
     buttons,
+    last,
+    message,
     pending_card,
+    popup,
     request_by_chat,
     seal_office,
     seal_requests,
@@ -34,23 +37,6 @@ PARTY_SEAL, GOV_SEAL, OFFICE_SEAL = "中共示范镇委员会印章", "示范镇
 def config(config: Config) -> Config:
     # A small file limit, so "too big" costs one megabyte, not twenty.
     return dataclasses.replace(config, seals=dataclasses.replace(config.seals, max_file_mb=1))
-
-
-def last(sandbox: Sandbox, uid: int) -> dict[str, Any]:
-    message = sandbox.emu.last_bot_message(uid)
-    assert message is not None
-    return message
-
-
-def message(sandbox: Sandbox, uid: int, message_id: int) -> dict[str, Any]:
-    found = sandbox.emu.message(uid, message_id)
-    assert found is not None
-    return found
-
-
-def popup(answer: dict[str, Any] | None) -> str:
-    assert answer is not None
-    return str(answer.get("text") or "")
 
 
 async def count(sandbox: Sandbox, model: Any) -> int:

@@ -6,14 +6,23 @@ it is not theirs, not approved, or already used."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 
 from bot.sandbox import Sandbox
-from storage.models import AuditEntry, Notification, SealLedgerEntry, SealRequest
+from storage.models import AuditEntry, Notification, SealLedgerEntry
 from tests.conftest import ADMIN, CLERK_KEEPER, LEADER, SHANGHAI, STAFF, texts
-from tests.seal_helpers import buttons, pending_card, seal_office, submit_request
+from tests.seal_helpers import (
+    approved_by_button,
+    buttons,
+    last,
+    message,
+    pending_card,
+    popup,
+    request_row,
+    seal_office,
+    submit_request,
+)
 
 LIU, CHEN, ZHOU = CLERK_KEEPER, ADMIN, 1009  # 刘芳 and 陈志强 keep 党政办公室印章
 OFFICE_SEAL, PARTY_SEAL = "党政办公室印章", "中共示范镇委员会印章"
@@ -23,40 +32,9 @@ def local(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 11, day, hour, minute, tzinfo=SHANGHAI)
 
 
-def last(sandbox: Sandbox, uid: int) -> dict[str, Any]:
-    message = sandbox.emu.last_bot_message(uid)
-    assert message is not None
-    return message
-
-
-def popup(answer: dict[str, Any] | None) -> str:
-    assert answer is not None
-    return str(answer.get("text") or "")
-
-
-def message(sandbox: Sandbox, uid: int, message_id: int) -> dict[str, Any]:
-    found = sandbox.emu.message(uid, message_id)
-    assert found is not None
-    return found
-
-
-async def request_row(sandbox: Sandbox, request_id: int) -> SealRequest:
-    async with sandbox.db.transaction() as s:
-        found = await s.get(SealRequest, request_id)
-        assert found is not None
-        return found
-
-
 async def void_audits(sandbox: Sandbox) -> list[AuditEntry]:
     async with sandbox.db.transaction() as s:
         return list(await s.scalars(select(AuditEntry).where(AuditEntry.action == "seal.void")))
-
-
-async def approved_by_button(sandbox: Sandbox, request_id: int, approver: int) -> None:
-    await sandbox.tick()
-    card = pending_card(sandbox, approver, f"seal:approve:{request_id}")
-    await sandbox.press(approver, "✅ 批准", card["message_id"])
-    await sandbox.tick()
 
 
 async def test_a_keeper_voids_from_the_card(sandbox: Sandbox) -> None:
