@@ -28,7 +28,6 @@ from types import FrameType
 from typing import Any
 
 import uvicorn
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
@@ -126,8 +125,7 @@ class WebhookServer:
     async def _database_ok(self) -> bool:
         try:
             async with asyncio.timeout(DB_CHECK_TIMEOUT):
-                async with self.services.db.engine.connect() as conn:
-                    await conn.execute(text("SELECT 1"))
+                await self.services.db.ping()
             return True
         except Exception as exc:
             log.warning("healthz: database check failed: %r", exc)

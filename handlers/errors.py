@@ -7,7 +7,7 @@ import logging
 import secrets
 
 from telegram import Update
-from telegram.ext import Application
+from telegram.ext import Application, ApplicationHandlerStop
 
 from handlers.context import BotContext
 
@@ -19,6 +19,14 @@ async def on_error(update: object, context: BotContext) -> None:
     log.error("incident %s while handling %r", incident, update, exc_info=context.error)
     if not isinstance(update, Update):
         return
+    await _apologise(update, context, incident)
+    # Nothing more for this update: after a failure in the access gate (group -1) the
+    # feature handlers would run without the person it checks, fail again and apologise
+    # twice (or show a stranger the menu).
+    raise ApplicationHandlerStop
+
+
+async def _apologise(update: Update, context: BotContext, incident: str) -> None:
     text = context.t("error.internal", incident=incident)
     if update.callback_query is not None:
         try:

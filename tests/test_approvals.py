@@ -331,17 +331,15 @@ async def test_a_draft_is_decided_only_once_submitted(office: Office) -> None:
     assert await office.pending("王建国") == []
     await refused(office, draft.id, office.decide("王建国", draft.id), Conflict,
                   "approvals.not_submitted")
-    zhang = await office.actor("张伟")
+    zhang, wang = await office.actor("张伟"), await office.actor("王建国")
     async with office.services.db.transaction() as s:
         with pytest.raises(PermissionDenied):
-            await office.engine.submit(s, request_id=draft.id,
-                                       actor=await office.actor("王建国"))
+            await office.engine.submit(s, request_id=draft.id, actor=wang)
     async with office.services.db.transaction() as s:
         submitted = await office.engine.submit(s, request_id=draft.id, actor=zhang)
     assert submitted.status == "pending" and submitted.current_step == 0
     async with office.services.db.transaction() as s:
-        checked = await office.engine.check_decider(
-            s, request_id=draft.id, actor=await office.actor("王建国"))
+        checked = await office.engine.check_decider(s, request_id=draft.id, actor=wang)
         assert checked.id == draft.id
         found = await office.engine.for_subject(s, "seal", draft.subject_id)
         assert found is not None and found.id == draft.id

@@ -81,8 +81,8 @@ async def test_cancelled_row_is_never_sent(sandbox: Sandbox) -> None:
     assert await status(sandbox, "meeting:42:remind:1h") == outbox.CANCELLED
 
     # Replacing a cancelled key revives it with the new time (a meeting moved back).
+    recipient = await staff_id(sandbox, STAFF)
     async with sandbox.db.transaction() as s:
-        recipient = await staff_id(sandbox, STAFF)
         await outbox.schedule(s, key="meeting:42:remind:1h", recipient_id=recipient,
                               template="notify.registered",
                               params={"name": "meeting:42:moved", "department": "x"},

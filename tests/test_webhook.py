@@ -9,12 +9,12 @@ import asyncio
 import dataclasses
 import json
 import socket
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import build_application
 from bot.clock import ManualClock
@@ -184,15 +184,16 @@ async def test_health_tells_database_dispatcher_and_last_update(running: Running
         assert before["last_update_at"] is None
         assert after.status_code == 200 and after.json()["last_update_at"] is not None
 
-        # The database gone (a path that cannot exist): unhealthy, 503, still answering.
-        real = running.services.db.engine
-        running.services.db.engine = create_async_engine(
-            "sqlite+aiosqlite:////nonexistent-dir/officebot/x.db")
-        try:
-            down = await client.get(running.url + "/healthz")
-        finally:
-            await running.services.db.engine.dispose()
-            running.services.db.engine = real
+        # The database gone (its path is a directory, which SQLite cannot open): unhealthy,
+        # 503, still answering.
+        real = running.services.db
+        with tempfile.TemporaryDirectory() as gone:
+            running.services.db = Database(f"sqlite+aiosqlite:///{gone}")
+            try:
+                down = await client.get(running.url + "/healthz")
+            finally:
+                await running.services.db.dispose()
+                running.services.db = real
         assert down.status_code == 503 and down.json()["database"] is False
 
 
