@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -36,6 +36,12 @@ KIND_WORDS: dict[str, str] = {
     "全天": FULL, "全日": FULL, "24小时": FULL, "full": FULL, "全天班": FULL,
 }
 ROSTER_ROLES = (Role.CLERK,)  # with admins, who may do everything
+# The longest a shift may last. window() ends a shift on its own day or the next, so 24 hours
+# on the wall clock at most (a 全天 shift, 08:30 to 08:30); a daylight-saving change that
+# night adds at most two in UTC (one in nearly every zone; China has none). Queries for the
+# shifts running at some moment bound starts_at from below with it: without that lower
+# bound SQLite walks ix_shifts_starts_at back over every shift ever rostered.
+MAX_SHIFT = timedelta(hours=26)
 
 
 @dataclass(frozen=True)
@@ -146,6 +152,7 @@ class DutyService:
         async with self.db.transaction() as s:
             rows = await s.scalars(
                 select(Shift).where(Shift.status == ACTIVE, Shift.starts_at < end,
+                                    Shift.starts_at > start - MAX_SHIFT,
                                     Shift.ends_at > start).order_by(Shift.starts_at))
             return [view(r) for r in rows]
 
@@ -236,6 +243,11 @@ class DutyService:
         start, end = self.window(draft.day, draft.kind)
         if start <= now:
             raise InvalidInput("duty.in_past", day=day_ref(draft.day))
+        length = end.astimezone(UTC) - start.astimezone(UTC)  # real time, not the wall's
+        if length > MAX_SHIFT:
+            # Not a user's mistake: window() cannot make one. A longer shift would be missed
+            # by the queries bounded with MAX_SHIFT (shifts_on), so it is refused here.
+            raise RuntimeError(f"a shift of {length} is longer than MAX_SHIFT")
         shift = Shift(day=draft.day, kind=draft.kind, starts_at=start, ends_at=end,
                       person_id=person.id, leader_id=leader.id if leader else None,
                       note=draft.note, status=ACTIVE, created_by_id=actor.id, created_at=now,
