@@ -23,7 +23,7 @@ from bot.config import Config, Geofence
 from bot.i18n import ref
 from bot.services import audit, outbox
 from bot.services.access import Actor
-from bot.services.duty import ACTIVE, DutyService, ShiftView, view
+from bot.services.duty import ACTIVE, MAX_SHIFT, DutyService, ShiftView, view
 from bot.services.errors import (
     Conflict,
     DomainError,
@@ -223,7 +223,8 @@ class SignInService:
         last one of the day."""
         day_start, day_end = self._today(now)
         today = list(await s.scalars(select(Shift).where(
-            Shift.status == ACTIVE, Shift.starts_at < day_end, Shift.ends_at > day_start)
+            Shift.status == ACTIVE, Shift.starts_at < day_end,
+            Shift.starts_at > day_start - MAX_SHIFT, Shift.ends_at > day_start)
             .order_by(Shift.starts_at)))
         if not today:
             return InvalidInput("signin.not_on_duty_none")

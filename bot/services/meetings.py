@@ -314,12 +314,14 @@ class MeetingService:
         """The asker's coming meetings: those they are invited to or organise."""
         now = self.clock.now()
         async with self.db.transaction() as s:
-            invited = select(MeetingInvitee.meeting_id).where(
-                MeetingInvitee.staff_id == actor.id, MeetingInvitee.active.is_(True))
+            # EXISTS per coming meeting, not IN over every invitation the person ever had.
+            invited = select(MeetingInvitee.id).where(
+                MeetingInvitee.meeting_id == Meeting.id, MeetingInvitee.staff_id == actor.id,
+                MeetingInvitee.active.is_(True)).exists()
             rows = await s.scalars(select(Meeting).where(
                 Meeting.status == SCHEDULED, Meeting.ends_at > now,
                 Meeting.starts_at < now + timedelta(days=days),
-                (Meeting.organiser_id == actor.id) | Meeting.id.in_(invited))
+                (Meeting.organiser_id == actor.id) | invited)
                 .order_by(Meeting.starts_at))
             return [await self.view_of(s, m) for m in rows]
 
