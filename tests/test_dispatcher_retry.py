@@ -107,7 +107,10 @@ async def test_refused_message_is_not_retried(services: Services) -> None:
     assert failed.status == outbox.FAILED and "parse" in (failed.last_error or "")
 
 
-async def test_unexpected_error_on_one_row_does_not_hold_up_the_rest(services: Services) -> None:
+async def test_unexpected_error_is_retried_and_the_persons_next_row_waits_behind_it(
+        services: Services) -> None:
+    """The same person's next row must not overtake the one to be retried; other people's
+    rows are not held up (tests/test_dispatcher_concurrency.py)."""
     staff_id = await person(services)
     now = services.clock.now()
     async with services.db.transaction() as s:
@@ -117,10 +120,13 @@ async def test_unexpected_error_on_one_row_does_not_hold_up_the_rest(services: S
     telegram = FlakyTelegram([RuntimeError("a bug nobody mapped")])
     services.attach_notifier(telegram)
     await services.tick()
-    assert telegram.sent == [(42, "王五（党政办）已完成注册。")]
+    assert telegram.sent == []
     first = await row(services)
     assert first.status == outbox.PENDING and first.attempts == 1
     assert "a bug nobody mapped" in (first.last_error or "")
+    manual(services).advance(timedelta(seconds=31))
+    await services.tick()
+    assert telegram.sent == [(42, "李四（党政办）已完成注册。"), (42, "王五（党政办）已完成注册。")]
 
 
 async def test_row_left_mid_send_by_a_dead_process_is_retried(services: Services) -> None:

@@ -3,17 +3,30 @@
 A row is claimed (status 'sending') in one transaction, sent, then marked in another. Rows
 claimed by a process that died are released after a lease, so a crash can at worst repeat
 the one message that was in flight, never lose one.
+
+Rows go out concurrently, one task per recipient and batch: a person whose chat must wait
+out Telegram's one message a second holds up nobody else. A person's own rows go one after
+another in the order they were claimed (next_attempt_at, id), the next batch's after this
+one's. The next batch is claimed while less than a batch is left to go, so the end of one
+batch leaves no gap. A row that must be tried again later (a retry, or a row left claimed
+by an error) keeps the same person's later rows behind it: they are put back, unclaimed,
+due just after it, so they do not overtake it in a later pass either. Rows held for quiet
+hours hold nothing back: an urgent row after them goes at once, as it always has.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Config
@@ -35,6 +48,16 @@ log = logging.getLogger(__name__)
 CLAIM_LEASE = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=1)
 PASS_LIMIT = 20.0  # seconds of real time one dispatch pass may take
+# Recipients served at once. A batch holds at most outbox.batch_size of them anyway; this
+# bounds a large configured batch too. Each waits mostly on the network and the limiter.
+SEND_SLOTS = 50
+# The dispatcher's own transactions at once, whatever the number of recipients under way:
+# they are short, on SQLite they take the write lock one at a time anyway (BEGIN
+# IMMEDIATE), and the rest of the connection pool (5 + 10 overflow) stays for the handlers.
+DB_SLOTS = 4
+# A row put back behind another is due this much after it, so (next_attempt_at, id) orders
+# the two as they were sent to be, whatever their ids.
+DEFER_STEP = timedelta(microseconds=1)
 
 
 @dataclass
@@ -44,6 +67,31 @@ class DispatchReport:
     retried: list[int] = field(default_factory=list)
     dropped: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    # Put back unsent, because an earlier row of the same person must go first.
+    deferred: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _Pass:
+    """What one dispatch pass keeps while its rows go out."""
+
+    now: datetime
+    report: DispatchReport
+    # Recipients with a row still to come, and when it is due: their later rows in this pass
+    # go back behind it, in the next batches too.
+    behind: dict[int, datetime] = field(default_factory=dict)
+    # Each recipient's latest task: the next one for them starts when it is done.
+    last: dict[int, asyncio.Task[None]] = field(default_factory=dict)
+
+
+async def _make_room(going: dict[asyncio.Task[None], int], batch_size: int) -> None:
+    """Wait until fewer than a batch of claimed rows are still to go."""
+    while True:
+        for task in [task for task in going if task.done()]:
+            del going[task]
+        if sum(going.values()) < batch_size:
+            return
+        await asyncio.wait(set(going), return_when=asyncio.FIRST_COMPLETED)
 
 
 class Dispatcher:
@@ -53,9 +101,12 @@ class Dispatcher:
         self.clock = clock
         self.notifier = notifier
         self.last_run: datetime | None = None  # when a pass last started or finished
-        # Set when the bot is stopping: the pass ends after the batch in hand, so a long
-        # backlog never holds up a shutdown (the rest waits in the outbox, as rows do).
+        # Set when the bot is stopping: the pass claims nothing more and ends when the rows
+        # in hand are done (at most about two batches: what is left of one, and the next),
+        # so a long backlog never holds up a shutdown (the rest waits in the outbox).
         self.stopping = False
+        self._send_slots = asyncio.Semaphore(SEND_SLOTS)
+        self._db_slots = asyncio.Semaphore(DB_SLOTS)
 
     async def dispatch_due(self) -> DispatchReport:
         now = self.clock.now()
@@ -65,25 +116,103 @@ class Dispatcher:
         # A pass ends after PASS_LIMIT of real time too: the next tick goes on with the
         # backlog, and the scheduler (and /healthz) sees the dispatcher come round.
         until = time.monotonic() + PASS_LIMIT
-        while not self.stopping:
-            token = uuid.uuid4().hex  # per claim: no two passes can mistake each other's rows
-            ids = await self._claim(now, token)
-            for row_id in ids:
+        batch_size = self.config.outbox.batch_size
+        state = _Pass(now, report)
+        # Claimed rows not done yet, by task. The next batch is claimed as soon as less than
+        # a batch is left, not when the last row is done: a person whose second row waits a
+        # second for their chat then leaves nobody idle at the end of a batch.
+        going: dict[asyncio.Task[None], int] = {}
+        lost: Exception | None = None
+        async with asyncio.TaskGroup() as group:
+            while True:
+                await _make_room(going, batch_size)
+                if self.stopping:
+                    break
+                token = uuid.uuid4().hex  # per claim: no two passes mistake each other's rows
                 try:
-                    await self._deliver(row_id, token, now, report)
-                except Exception:
-                    # One broken row must not hold up the rest of the batch; it stays claimed
-                    # and comes back after the lease as a counted attempt.
-                    log.exception("outbox: delivering notification %d failed", row_id)
-                    report.failed.append(row_id)
-            if len(ids) < self.config.outbox.batch_size or time.monotonic() > until:
-                break
+                    claimed = await self._claim(now, token)
+                except Exception as exc:
+                    # The rows in hand still finish (raising here would cancel their sends
+                    # midway); then the scheduler's tick sees the error and backs off.
+                    lost = exc
+                    break
+                by_person: dict[int, list[int]] = {}
+                for row_id, recipient_id in claimed:
+                    by_person.setdefault(recipient_id, []).append(row_id)
+                for recipient_id, row_ids in by_person.items():
+                    task = group.create_task(self._deliver_in_order(
+                        recipient_id, row_ids, token, state, state.last.get(recipient_id)))
+                    state.last[recipient_id] = task
+                    going[task] = len(row_ids)
+                if len(claimed) < batch_size or time.monotonic() > until:
+                    break
+        if lost is not None:
+            raise lost
         self.last_run = self.clock.now()
         return report
 
+    async def _deliver_in_order(self, recipient_id: int, row_ids: list[int], token: str,
+                                state: _Pass, earlier: asyncio.Task[None] | None) -> None:
+        """One person's rows of a batch, one after another, after the same person's rows of
+        the batches before (`earlier`). Never raises: a failure here must not cancel the
+        other recipients' tasks."""
+        if earlier is not None:
+            # Waited for outside the slots, so a slot is only ever held by a task that can go.
+            await asyncio.wait({earlier})
+        async with self._send_slots:
+            for index, row_id in enumerate(row_ids):
+                first_due = state.behind.get(recipient_id)
+                if first_due is not None:
+                    state.behind[recipient_id] = await self._defer(
+                        row_ids[index:], token, first_due, state.report)
+                    return
+                try:
+                    again_at = await self._deliver(row_id, token, state.now, state.report)
+                except Exception:
+                    # One broken row must not hold up the rest of the batch; it stays claimed
+                    # and comes back after the lease as a counted attempt, so this person's
+                    # later rows wait until then.
+                    log.exception("outbox: delivering notification %d failed", row_id)
+                    state.report.failed.append(row_id)
+                    again_at = state.now + CLAIM_LEASE
+                if again_at is not None:
+                    state.behind[recipient_id] = again_at
+
+    async def _defer(self, row_ids: list[int], token: str, after: datetime,
+                     report: DispatchReport) -> datetime:
+        """Give the claimed rows back, due one after another just after `after`; returns
+        when the last of them is due."""
+        deferred: list[int] = []
+        try:
+            async with self._unit() as s:
+                rows = {row.id: row for row in await s.scalars(select(Notification).where(
+                    Notification.id.in_(row_ids), Notification.claim_token == token,
+                    Notification.status == outbox.SENDING))}
+                for row_id in row_ids:  # in the batch's order
+                    row = rows.get(row_id)
+                    if row is None:
+                        continue
+                    after = max(row.next_attempt_at, after + DEFER_STEP)
+                    row.next_attempt_at = after
+                    row.status = outbox.PENDING
+                    row.claim_token = None
+                    deferred.append(row.id)
+        except Exception:
+            # Left claimed, they come back after the lease, still behind the earlier row.
+            log.exception("outbox: could not put back notifications %s", row_ids)
+            report.failed.extend(row_ids)
+            return after
+        report.deferred.extend(deferred)
+        return after
+
+    @asynccontextmanager
+    async def _unit(self) -> AsyncIterator[AsyncSession]:
+        async with self._db_slots, self.db.transaction() as s:
+            yield s
+
     async def _release_stuck(self, now: datetime) -> None:
         """Rows whose sender died mid-send: try again, counting the lost try."""
-        async with self.db.transaction() as s:
+        async with self._unit() as s:
             stuck = await s.scalars(select(Notification).where(
                 Notification.status == outbox.SENDING,
                 Notification.claimed_at < now - CLAIM_LEASE,
@@ -95,8 +224,9 @@ class Dispatcher:
                 row.status = (outbox.FAILED if row.attempts >= self.config.outbox.max_attempts
                               else outbox.PENDING)
 
-    async def _claim(self, now: datetime, token: str) -> list[int]:
-        async with self.db.transaction() as s:
+    async def _claim(self, now: datetime, token: str) -> list[tuple[int, int]]:
+        """Claim a batch: (row id, recipient id) in the order the rows are to go."""
+        async with self._unit() as s:
             query = (
                 select(Notification.id)
                 .where(Notification.status == outbox.PENDING, Notification.next_attempt_at <= now)
@@ -113,13 +243,13 @@ class Dispatcher:
                     .where(Notification.id.in_(ids), Notification.status == outbox.PENDING)
                     .values(status=outbox.SENDING, claimed_at=now, claim_token=token)
                 )
-            mine = await s.scalars(
-                select(Notification.id).where(
+            mine = await s.execute(
+                select(Notification.id, Notification.recipient_id).where(
                     Notification.id.in_(ids), Notification.claim_token == token,
                     Notification.status == outbox.SENDING,
-                )
+                ).order_by(Notification.next_attempt_at, Notification.id)
             )
-            return list(mine)
+            return [(row_id, recipient_id) for row_id, recipient_id in mine]
 
     def _quiet_until(self, now: datetime) -> datetime | None:
         quiet = self.config.quiet_hours
@@ -134,29 +264,31 @@ class Dispatcher:
         return end
 
     async def _deliver(self, row_id: int, token: str, now: datetime,
-                       report: DispatchReport) -> None:
-        async with self.db.transaction() as s:
+                       report: DispatchReport) -> datetime | None:
+        """Send one claimed row and mark it; returns when it is due again if it is to be
+        tried again, for the same person's later rows must not overtake it."""
+        async with self._unit() as s:
             row = await s.get(Notification, row_id)
             if row is None or row.status != outbox.SENDING or row.claim_token != token:
-                return
+                return None
             person = await s.get(Staff, row.recipient_id)
             if person is None or not person.active or person.telegram_user_id is None:
                 row.status = outbox.CANCELLED
                 row.last_error = "recipient inactive or not registered"
-                return
+                return None
             if now - row.next_attempt_at > self.config.outbox.stale_after:
                 row.status = outbox.DROPPED
                 row.last_error = f"stale: due {row.next_attempt_at.isoformat()}"
                 log.warning("outbox: dropped stale notification %s (%s)", row.key, row.last_error)
                 report.dropped.append(row.id)
-                return
+                return None
             held_until = None if row.urgent else self._quiet_until(now)
             if held_until is not None:
                 row.status = outbox.PENDING
                 row.next_attempt_at = held_until
                 row.claim_token = None
                 report.held.append(row.id)
-                return
+                return None
             lang = person.language or self.config.language
             try:
                 text = t(lang, row.template, **row.params)
@@ -166,7 +298,7 @@ class Dispatcher:
                 row.last_error = f"cannot render: {exc!r}"
                 log.error("outbox: cannot render %s: %r", row.key, exc)
                 report.failed.append(row.id)
-                return
+                return None
             chat_id = person.telegram_user_id
 
         # The network call happens outside any transaction: a slow Telegram never holds a lock.
@@ -187,7 +319,7 @@ class Dispatcher:
             log.exception("outbox: unexpected error sending %d", row_id)
             outcome, error = "retry", f"unexpected: {exc!r}"
 
-        async with self.db.transaction() as s:
+        async with self._unit() as s:
             row = await s.get(Notification, row_id)
             assert row is not None
             row.claim_token = None
@@ -212,6 +344,7 @@ class Dispatcher:
                     row.status = outbox.PENDING
                     row.next_attempt_at = now + backoff
                     report.retried.append(row.id)
+                    return row.next_attempt_at
             elif outcome == "forbidden":
                 row.status = outbox.FAILED
                 row.last_error = error
@@ -224,3 +357,4 @@ class Dispatcher:
                 row.last_error = error
                 log.error("outbox: Telegram refused %s: %s", row.key, error)
                 report.failed.append(row.id)
+        return None
