@@ -8,7 +8,8 @@ dispatcher is ticking and when the last update came.
 
 Shutdown (SIGTERM/SIGINT) is graceful: uvicorn stops accepting connections and finishes the
 requests it has (updates still arriving on open connections get 503; Telegram sends them
-again later), the dispatcher ends its pass after the batch in hand, then the Application
+again later), the dispatcher ends its pass after the rows in hand (at most about two
+batches), then the Application
 processes the updates already queued, waits for the running scheduler tick and flushes
 persistence. A second signal while that runs is only logged: the stop is already under way.
 """
@@ -167,7 +168,8 @@ class WebhookServer:
 
     def stopping(self) -> None:
         """The stop has begun: updates still arriving on open connections get 503 (Telegram
-        delivers them again later), and the dispatcher ends after the batch in hand."""
+        delivers them again later), and the dispatcher ends after the rows in hand (at most
+        about two batches)."""
         self.accepting = False
         if self.services.dispatcher is not None:
             self.services.dispatcher.stopping = True
