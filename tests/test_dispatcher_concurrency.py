@@ -350,3 +350,48 @@ async def test_a_database_lost_mid_pass_lets_the_sends_in_hand_finish(
     # the lease, as a message in flight when a process dies does. Never marked sent.
     assert found["p0-1"].status == found["p1-1"].status == outbox.SENDING
     assert found["p2-1"].status == found["p3-1"].status == outbox.PENDING
+
+    # The database is back: the next pass marks the two sent (no second message) and sends
+    # the other two; no try is counted for the outage.
+    await sending.dispatch_due()
+    assert sorted(name(text) for _, text in telegram.arrived) == ["p0-1", "p1-1", "p2-1", "p3-1"]
+    found = await rows(services)
+    assert {row.status for row in found.values()} == {outbox.SENT}
+    assert all(row.attempts == 0 and row.message_id for row in found.values())
+
+
+async def test_after_a_database_outage_nothing_is_sent_twice_or_out_of_order(
+        services: Services) -> None:
+    """One person, three rows in a batch. The database goes while the first is on its way:
+    the first was sent but cannot be marked, the other two cannot even be put back. The
+    process remembers both kinds; once the database answers, the first is marked sent and
+    the other two go, in order, with no try counted — without waiting out the lease."""
+    [person] = await people(services, 1)
+    await schedule(services, [("p-1", person), ("p-2", person), ("p-3", person)])
+    telegram = Telegram()
+    sending = dispatcher(services, telegram)
+    real = (services.db.engine, services.db._sessions)
+    broken = create_async_engine("sqlite+aiosqlite:////nonexistent-dir/x/office.db")
+
+    def lose_the_database() -> None:
+        services.db.engine, services.db._sessions = broken, async_sessionmaker(broken)
+
+    telegram.on_send.append(lose_the_database)
+    try:
+        await sending.dispatch_due()  # the claim went before the loss; the rest is logged
+        # Still away at the next tick: the pass fails at once, and forgets nothing.
+        telegram.on_send.clear()
+        with pytest.raises(Exception, match="unable to open database"):
+            await sending.dispatch_due()
+    finally:
+        await broken.dispose()
+        services.db.engine, services.db._sessions = real
+    assert telegram.received(FIRST_CHAT) == ["p-1"]
+    found = await rows(services)
+    assert [found[k].status for k in ("p-1", "p-2", "p-3")] == [outbox.SENDING] * 3
+
+    manual(services).advance(timedelta(seconds=5))  # well inside the lease
+    await sending.dispatch_due()
+    assert telegram.received(FIRST_CHAT) == ["p-1", "p-2", "p-3"]
+    found = await rows(services)
+    assert all(row.status == outbox.SENT and row.attempts == 0 for row in found.values())

@@ -4,11 +4,10 @@ job that `officebot run` builds, on the emulator) reaches PostgreSQL through a T
 
 - The database is lost right after the dispatcher sent a message and before it marked it:
   no row is marked sent that the user did not get, and once the database is back every row
-  is delivered. The message in flight went out but its mark was lost, so the bot cannot know
-  it went out: its claim runs out after the lease (dispatcher.CLAIM_LEASE, on the bot's
-  clock) and it is sent a second time. That is the documented price of never losing one;
-  nothing else is repeated (with the dispatcher sending a batch's recipients concurrently,
-  "in flight" may be one row per recipient of that batch).
+  is delivered exactly once, without waiting out the claim lease and with no try counted:
+  the dispatcher remembers what it sent but could not mark, and what it claimed but never
+  sent, and settles both at its first pass after the return. (Only a process that dies
+  meanwhile forgets; then the lease repeats the message in flight, as documented.)
 - While it is lost the scheduler's tick keeps failing, logged, and waits longer after each
   failure instead of hammering the server; a user's message gets the error handler's
   apology; after the return the same user's next command works.
@@ -40,7 +39,6 @@ from bot.demo.seed import PERSONAS, seed_office
 from bot.emulator.state import Event
 from bot.sandbox import Sandbox
 from bot.services import outbox
-from bot.services.dispatcher import CLAIM_LEASE
 from storage.db import Database
 from storage.models import Notification, Staff
 from tests.conftest import ADMIN, LEADER, POSTGRES, STAFF, START, texts
@@ -250,27 +248,22 @@ async def _lose_and_return(box: Sandbox, proxy: PgProxy, observer: Database,
     reply = texts(await box.send(STAFF, "/whoami"))
     assert WHOAMI in reply and APOLOGY not in reply, reply
 
-    # The tick comes back by itself once its wait is over; the rows nobody had claimed are
-    # sent at once, the claimed ones wait for their lease.
+    # The tick comes back by itself once its wait is over. The dispatcher remembers what
+    # it had claimed when the database went: what it sent is marked sent, what it never
+    # sent goes now, without waiting out the lease and without a try counted. So every row
+    # reaches its person exactly once, the message in flight included.
     await until(lambda: tick_log.recovered(back_at), "the tick to work again", timeout=10)
-    waiting = set(YEARS) - claimed_at_loss
-    await until(lambda: all(received(box, chats)[y] == 1 for y in waiting),
-                "the rows that were waiting to be sent")
-
-    # The lease runs on the bot's clock: move it past, and the claimed rows go out again.
-    box.clock.advance(CLAIM_LEASE + timedelta(minutes=1))
 
     async def all_sent() -> bool:
         return set((await statuses(observer)).values()) == {outbox.SENT}
 
-    await until(all_sent, "every row sent after the lease")
+    await until(all_sent, "every row sent, inside the lease")
     await box.settle()
     got = received(box, chats)
-    # Every row reached its person; only what was sent while the database was gone (the
-    # message in flight, and with a concurrent dispatcher others of its batch) twice.
-    assert all(got[year] >= 1 for year in YEARS), got
-    assert {year for year, n in got.items() if n > 1} <= sent_while_lost, got
-    assert max(got.values()) <= 2, got
+    assert all(got[year] == 1 for year in YEARS), got
+    async with observer.transaction() as s:
+        attempts = {row.attempts for row in await s.scalars(select(Notification))}
+    assert attempts == {0}, attempts
 
 
 async def test_idle_loss_and_return_leaves_no_dead_connection(

@@ -2,7 +2,10 @@
 
 A row is claimed (status 'sending') in one transaction, sent, then marked in another. Rows
 claimed by a process that died are released after a lease, so a crash can at worst repeat
-the one message that was in flight, never lose one.
+the one message that was in flight, never lose one. When the database goes away while the
+process lives, the process remembers what it claimed: at the first pass after the database
+returns, rows it never sent go back to pending (no try counted) and a row it sent but could
+not mark is marked sent, so a database outage costs neither a duplicate nor a lost try.
 
 Rows go out concurrently, one task per recipient and batch: a person whose chat must wait
 out Telegram's one message a second holds up nobody else. A person's own rows go one after
@@ -26,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -33,6 +37,7 @@ from bot.config import Config
 from bot.i18n import t
 from bot.services import outbox
 from bot.services.notifier import (
+    Buttons,
     DeliveryFailed,
     DeliveryForbidden,
     DeliveryRetry,
@@ -58,6 +63,15 @@ DB_SLOTS = 4
 # A row put back behind another is due this much after it, so (next_attempt_at, id) orders
 # the two as they were sent to be, whatever their ids.
 DEFER_STEP = timedelta(microseconds=1)
+
+
+def database_lost(exc: BaseException) -> bool:
+    """The database could not be reached (as opposed to a statement it refused): the same
+    statement will work once it is back."""
+    if isinstance(exc, OSError):
+        return True
+    return isinstance(exc, DBAPIError) and (
+        exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError))
 
 
 @dataclass
@@ -107,11 +121,17 @@ class Dispatcher:
         self.stopping = False
         self._send_slots = asyncio.Semaphore(SEND_SLOTS)
         self._db_slots = asyncio.Semaphore(DB_SLOTS)
+        # Claimed by this process when the database went: never sent (row id → claim
+        # token), and sent but not marked (row id → token, message id, sent at). Settled at
+        # the start of the next pass (see _settle).
+        self._unsent: dict[int, str] = {}
+        self._unmarked: dict[int, tuple[str, int | None, datetime]] = {}
 
     async def dispatch_due(self) -> DispatchReport:
         now = self.clock.now()
         self.last_run = now
         report = DispatchReport()
+        await self._settle()
         await self._release_stuck(now)
         # A pass ends after PASS_LIMIT of real time too: the next tick goes on with the
         # backlog, and the scheduler (and /healthz) sees the dispatcher come round.
@@ -168,13 +188,14 @@ class Dispatcher:
                     return
                 try:
                     again_at = await self._deliver(row_id, token, state.now, state.report)
-                except Exception:
+                except Exception as exc:
                     # One broken row must not hold up the rest of the batch; it stays claimed
                     # and comes back after the lease as a counted attempt, so this person's
-                    # later rows wait until then.
+                    # later rows wait until then. With the database gone, it is settled at
+                    # the next pass instead (_settle), and the later rows wait only for that.
                     log.exception("outbox: delivering notification %d failed", row_id)
                     state.report.failed.append(row_id)
-                    again_at = state.now + CLAIM_LEASE
+                    again_at = state.now if database_lost(exc) else state.now + CLAIM_LEASE
                 if again_at is not None:
                     state.behind[recipient_id] = again_at
 
@@ -197,9 +218,12 @@ class Dispatcher:
                     row.status = outbox.PENDING
                     row.claim_token = None
                     deferred.append(row.id)
-        except Exception:
-            # Left claimed, they come back after the lease, still behind the earlier row.
+        except Exception as exc:
+            # Left claimed, they come back after the lease (or, with the database gone, at
+            # the next pass: _settle), still behind the earlier row, due before them.
             log.exception("outbox: could not put back notifications %s", row_ids)
+            if database_lost(exc):
+                self._unsent.update(dict.fromkeys(row_ids, token))
             report.failed.extend(row_ids)
             return after
         report.deferred.extend(deferred)
@@ -209,6 +233,31 @@ class Dispatcher:
     async def _unit(self) -> AsyncIterator[AsyncSession]:
         async with self._db_slots, self.db.transaction() as s:
             yield s
+
+    async def _settle(self) -> None:
+        """What this process claimed when the database went, now that it answers again:
+        never sent → pending again, no try counted, due as before (so it still goes before
+        the same person's later rows); sent but not marked → marked sent. A row meanwhile
+        released after its lease (claim token gone) is left as it is. If the database is
+        still away this raises, the tick backs off, and nothing is forgotten."""
+        if not self._unsent and not self._unmarked:
+            return
+        async with self._unit() as s:
+            rows = await s.scalars(select(Notification).where(
+                Notification.id.in_(set(self._unsent) | set(self._unmarked)),
+                Notification.status == outbox.SENDING))
+            for row in rows:
+                if row.id in self._unmarked:
+                    token, message_id, sent_at = self._unmarked[row.id]
+                    if row.claim_token == token:
+                        row.status, row.sent_at, row.message_id = outbox.SENT, sent_at, message_id
+                        row.claim_token = None
+                elif row.claim_token == self._unsent[row.id]:
+                    row.status, row.claim_token = outbox.PENDING, None
+        log.info("outbox: after the database returned, %d unsent rows released and %d sent "
+                 "rows marked", len(self._unsent), len(self._unmarked))
+        self._unsent.clear()
+        self._unmarked.clear()
 
     async def _release_stuck(self, now: datetime) -> None:
         """Rows whose sender died mid-send: try again, counting the lost try."""
@@ -267,6 +316,49 @@ class Dispatcher:
                        report: DispatchReport) -> datetime | None:
         """Send one claimed row and mark it; returns when it is due again if it is to be
         tried again, for the same person's later rows must not overtake it."""
+        try:
+            prepared = await self._prepare(row_id, token, now, report)
+        except Exception as exc:
+            if database_lost(exc):
+                self._unsent[row_id] = token
+            raise
+        if prepared is None:
+            return None
+        chat_id, text, buttons = prepared
+
+        # The network call happens outside any transaction: a slow Telegram never holds a lock.
+        outcome: str
+        message_id: int | None = None
+        error = ""
+        retry_after: float | None = None
+        try:
+            message_id = await self.notifier.send(chat_id, text, buttons)
+            outcome = outbox.SENT
+        except DeliveryForbidden as exc:
+            outcome, error = "forbidden", str(exc)
+        except DeliveryRetry as exc:
+            outcome, error, retry_after = "retry", str(exc), exc.retry_after
+        except DeliveryFailed as exc:
+            outcome, error = outbox.FAILED, str(exc)
+        except Exception as exc:  # an error nobody mapped: retry with backoff, and say so
+            log.exception("outbox: unexpected error sending %d", row_id)
+            outcome, error = "retry", f"unexpected: {exc!r}"
+        sent_at = self.clock.now()
+        try:
+            return await self._mark(row_id, now, report, outcome, error, retry_after,
+                                    message_id, sent_at)
+        except Exception as exc:
+            if database_lost(exc):
+                if outcome == outbox.SENT:
+                    self._unmarked[row_id] = (token, message_id, sent_at)
+                else:  # its try failed anyway: it goes again, the outage not counted
+                    self._unsent[row_id] = token
+            raise
+
+    async def _prepare(self, row_id: int, token: str, now: datetime, report: DispatchReport
+                       ) -> tuple[int, str, Buttons] | None:
+        """Read a claimed row and render it: (chat, text, buttons), or None if it is not to
+        be sent now (and then it is settled here)."""
         async with self._unit() as s:
             row = await s.get(Notification, row_id)
             if row is None or row.status != outbox.SENDING or row.claim_token != token:
@@ -299,33 +391,18 @@ class Dispatcher:
                 log.error("outbox: cannot render %s: %r", row.key, exc)
                 report.failed.append(row.id)
                 return None
-            chat_id = person.telegram_user_id
+            return person.telegram_user_id, text, buttons
 
-        # The network call happens outside any transaction: a slow Telegram never holds a lock.
-        outcome: str
-        message_id: int | None = None
-        error = ""
-        retry_after: float | None = None
-        try:
-            message_id = await self.notifier.send(chat_id, text, buttons)
-            outcome = outbox.SENT
-        except DeliveryForbidden as exc:
-            outcome, error = "forbidden", str(exc)
-        except DeliveryRetry as exc:
-            outcome, error, retry_after = "retry", str(exc), exc.retry_after
-        except DeliveryFailed as exc:
-            outcome, error = outbox.FAILED, str(exc)
-        except Exception as exc:  # an error nobody mapped: retry with backoff, and say so
-            log.exception("outbox: unexpected error sending %d", row_id)
-            outcome, error = "retry", f"unexpected: {exc!r}"
-
+    async def _mark(self, row_id: int, now: datetime, report: DispatchReport, outcome: str,
+                    error: str, retry_after: float | None, message_id: int | None,
+                    sent_at: datetime) -> datetime | None:
         async with self._unit() as s:
             row = await s.get(Notification, row_id)
             assert row is not None
             row.claim_token = None
             if outcome == outbox.SENT:
                 row.status = outbox.SENT
-                row.sent_at = self.clock.now()
+                row.sent_at = sent_at
                 row.message_id = message_id
                 report.sent.append(row.id)
             elif outcome == "retry":
