@@ -45,10 +45,18 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from bot.backup import BackupError, running_lock
     from storage.migrate import upgrade
 
     config = _config(args.config)
-    asyncio.run(upgrade(config.database.url))
+    try:
+        # Not under a running bot: its schema would change beneath it (and `run` upgrades
+        # the database itself when it starts).
+        with running_lock(config.database.url):
+            asyncio.run(upgrade(config.database.url))
+    except BackupError as exc:
+        print(f"officebot: {exc}", file=sys.stderr)
+        return EXIT_RUNNING
     print(f"database at {config.database.url} is up to date")
     return 0
 

@@ -8,10 +8,10 @@ dispatcher is ticking and when the last update came.
 
 Shutdown (SIGTERM/SIGINT) is graceful: uvicorn stops accepting connections and finishes the
 requests it has (updates still arriving on open connections get 503; Telegram sends them
-again later), the dispatcher ends its pass after the rows in hand (at most about two
-batches), then the Application
-processes the updates already queued, waits for the running scheduler tick and flushes
-persistence. A second signal while that runs is only logged: the stop is already under way.
+again later), the dispatcher ends its pass after the rows in hand (at most a batch),
+then the Application processes the updates already queued, waits for the running scheduler
+tick and flushes persistence. A second signal while that runs is only logged: the stop is
+already under way.
 """
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ class WebhookServer:
     def stopping(self) -> None:
         """The stop has begun: updates still arriving on open connections get 503 (Telegram
         delivers them again later), and the dispatcher ends after the rows in hand (at most
-        about two batches)."""
+        a batch)."""
         self.accepting = False
         if self.services.dispatcher is not None:
             self.services.dispatcher.stopping = True

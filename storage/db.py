@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import sqlite3
 import types
 import weakref
@@ -16,6 +17,7 @@ import aiosqlite
 from sqlalchemy import event, text
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_dbapi
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -26,13 +28,14 @@ from sqlalchemy.ext.asyncio import (
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, foreign_keys: bool = True) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, foreign_keys: bool = True,
+                    busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
     # Let SQLAlchemy, not the driver, say when a transaction begins (see _begin_immediate).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -42,7 +45,7 @@ def _begin_immediate(conn: Any) -> None:
 
     Otherwise the reads of a check-then-write (is this code unused? then spend it) run
     outside the transaction, and two of them at once both pass the check. Units of work are
-    short, and busy_timeout makes the other one wait instead of failing.
+    short: the other one waits (Database.transaction) instead of failing.
     """
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
@@ -54,11 +57,12 @@ class _InLoopConnection(aiosqlite.Connection):
     A statement on a local SQLite file takes microseconds; the hand-over to the worker
     thread and back cost about 30 µs each way, several per statement, and most of the bot's
     time per update went there (docs/performance.md, benchmark 1). The worker thread still
-    opens and closes the connection. Running in the loop is safe because Database
-    serialises this process's units of work on SQLite (see Database.transaction), so a
-    statement never waits on a lock held by this same process; another process holding
-    the write lock (there is none in normal running: `run` holds the instance lock, and
-    `backup` only reads) would hold up the loop for at most busy_timeout.
+    opens the connection. Running in the loop is safe because Database serialises this
+    process's units of work on SQLite (see Database.transaction), so a statement never waits
+    on a lock held by this same process; and these connections have no busy timeout: when
+    another process holds the write lock (`officebot db upgrade` against a running bot, an
+    admin's sqlite3 shell), BEGIN fails at once and Database.transaction waits and tries
+    again with asyncio.sleep, so the loop keeps serving meanwhile.
     """
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -91,17 +95,19 @@ def ensure_sqlite_dir(url: str) -> None:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def make_engine(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
+def make_engine(url: str, *, foreign_keys: bool = True,
+                busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> AsyncEngine:
     """foreign_keys=False is for migrations only: SQLite alters a table by copying it and
     dropping the old one, which the rows pointing at it would forbid; the migration checks
-    the keys itself afterwards."""
+    the keys itself afterwards. busy_timeout_ms=0 is for Database, which waits for a locked
+    file itself without holding up the event loop."""
     ensure_sqlite_dir(url)
     if make_url(url).get_backend_name() != "sqlite":
         # A server can go away between two units of work: test a pooled connection first.
         return create_async_engine(url, pool_pre_ping=True)
     engine = create_async_engine(url, module=_in_loop_dbapi())
-    event.listen(engine.sync_engine, "connect",
-                 functools.partial(_sqlite_pragmas, foreign_keys=foreign_keys))
+    event.listen(engine.sync_engine, "connect", functools.partial(
+        _sqlite_pragmas, foreign_keys=foreign_keys, busy_timeout_ms=busy_timeout_ms))
     event.listen(engine.sync_engine, "begin", _begin_immediate)
     return engine
 
@@ -110,6 +116,8 @@ def make_engine(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
 # takes its turn through it (the tests and the demo open several on one file).
 _turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _Turn]] = \
     weakref.WeakKeyDictionary()
+# Waiting with the file locked by another process starts here and doubles up to the last.
+LOCKED_RETRY = (0.005, 0.1)
 
 
 class _Turn:
@@ -120,25 +128,38 @@ class _Turn:
         self.owner: asyncio.Task[Any] | None = None
 
 
-def _turn_for(url: str) -> _Turn:
-    loop = asyncio.get_running_loop()
-    per_loop = _turns.setdefault(loop, {})
-    key = str(make_url(url).database)
+def _turn_for(key: str) -> _Turn:
+    per_loop = _turns.setdefault(asyncio.get_running_loop(), {})
     turn = per_loop.get(key)
     if turn is None:
         turn = per_loop[key] = _Turn()
     return turn
 
 
+def _sqlite_key(url: str) -> str:
+    """The file, however the URL spells its path; in-memory databases share one key."""
+    database = make_url(url).database or ":memory:"
+    if database == ":memory:" or database.startswith("file:"):
+        return database
+    return os.path.realpath(database)
+
+
 class NestedTransaction(RuntimeError):
     """A unit of work opened inside another in the same task: it would wait on itself."""
+
+
+class DatabaseBusy(RuntimeError):
+    """The SQLite file stayed locked for the whole busy timeout: by another unit of this
+    process (its owner is named) or by another process."""
 
 
 class Database:
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        is_sqlite = make_url(url).get_backend_name() == "sqlite"
+        self.engine = make_engine(url, busy_timeout_ms=0 if is_sqlite else SQLITE_BUSY_TIMEOUT_MS)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._key = _sqlite_key(url) if is_sqlite else ""
 
     @property
     def is_sqlite(self) -> bool:
@@ -149,24 +170,59 @@ class Database:
         """One unit of work: committed when the block ends, rolled back if it raises.
 
         On SQLite the units of work of this process take turns (SQLite has one writer
-        anyway, and every unit begins with the write lock): a unit that waits for its turn
-        waits here, in the loop, not in SQLite's busy handler. A unit opened inside another
-        in the same task is refused at once, as it could only wait on itself."""
+        anyway, and every unit begins with the write lock): a unit waits for its turn here,
+        in the loop, and for a file locked by another process with asyncio.sleep, never in
+        SQLite's busy handler, which would hold up the whole loop. A unit opened inside
+        another in the same task is refused at once, as it could only wait on itself; a
+        wait longer than the busy timeout ends in DatabaseBusy."""
         if not self.is_sqlite:
             async with self._sessions() as session, session.begin():
                 yield session
             return
-        turn = _turn_for(self.url)
+        turn = _turn_for(self._key)
         task = asyncio.current_task()
         if turn.owner is not None and turn.owner is task:
             raise NestedTransaction("a unit of work was opened inside another in one task")
-        async with turn.lock:
-            turn.owner = task
+        limit = SQLITE_BUSY_TIMEOUT_MS / 1000
+        try:
+            async with asyncio.timeout(limit):
+                await turn.lock.acquire()
+        except TimeoutError:
+            owner = turn.owner.get_name() if turn.owner is not None else "?"
+            raise DatabaseBusy(f"waited {limit:g} s for the database, held by task {owner}"
+                               ) from None
+        turn.owner = task
+        try:
+            session = await self._begin(limit)
             try:
-                async with self._sessions() as session, session.begin():
-                    yield session
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
             finally:
-                turn.owner = None
+                await session.close()
+        finally:
+            turn.owner = None
+            turn.lock.release()
+
+    async def _begin(self, limit: float) -> AsyncSession:
+        """A session whose transaction has begun (BEGIN IMMEDIATE: the write lock taken),
+        trying again while another process holds the file."""
+        deadline = asyncio.get_running_loop().time() + limit
+        delay, longest = LOCKED_RETRY
+        while True:
+            session = self._sessions()
+            try:
+                await session.connection()
+                return session
+            except OperationalError as exc:
+                await session.close()
+                if "locked" not in str(exc.orig) or \
+                        asyncio.get_running_loop().time() + delay > deadline:
+                    raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, longest)
 
     async def ping(self) -> None:
         """A round trip to the database (for /healthz), taking its turn like any unit."""

@@ -395,3 +395,17 @@ async def test_after_a_database_outage_nothing_is_sent_twice_or_out_of_order(
     assert telegram.received(FIRST_CHAT) == ["p-1", "p-2", "p-3"]
     found = await rows(services)
     assert all(row.status == outbox.SENT and row.attempts == 0 for row in found.values())
+
+
+async def test_one_persons_backlog_does_not_hold_up_the_others(services: Services) -> None:
+    """A person with a long backlog (at one message a second per chat, ten rows take ten
+    seconds) fills no batch: at most PER_PERSON of their rows are in hand at once, and the
+    next person's row, due after all of theirs, goes out alongside their first."""
+    p, q = await people(services, 2)
+    await schedule(services, [(f"p-{n}", p) for n in range(1, 11)] + [("q-1", q)])
+    telegram = Telegram(delay=0.005)
+    await dispatcher(services, telegram, batch_size=10).dispatch_due()
+    assert telegram.received(FIRST_CHAT) == [f"p-{n}" for n in range(1, 11)]  # in order
+    assert telegram.received(FIRST_CHAT + 1) == ["q-1"]
+    starts = [(chat, name(text)) for event, chat, text in telegram.log if event == "start"]
+    assert starts.index((FIRST_CHAT + 1, "q-1")) < starts.index((FIRST_CHAT, "p-2")), starts

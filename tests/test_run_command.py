@@ -161,6 +161,9 @@ async def test_backup_and_restore_commands(tmp_path: Path) -> None:
     with running_lock(url):  # as `officebot run` holds it
         code, text = await officebot("restore", str(tmp_path / "copy.db"))
         assert code == 6 and "another officebot is running" in text
+        # Nor is the schema upgraded beneath a running bot.
+        code, text = await officebot("db", "upgrade")
+        assert code == 7 and "another officebot is running" in text
     code, text = await officebot("restore", str(tmp_path / "copy.db"))
     assert code == 0 and "before-restore" in text
     names = [p.name for p in await asyncio.to_thread(lambda: list(tmp_path.iterdir()))]

@@ -7,14 +7,17 @@ process lives, the process remembers what it claimed: at the first pass after th
 returns, rows it never sent go back to pending (no try counted) and a row it sent but could
 not mark is marked sent, so a database outage costs neither a duplicate nor a lost try.
 
-Rows go out concurrently, one task per recipient and batch: a person whose chat must wait
-out Telegram's one message a second holds up nobody else. A person's own rows go one after
-another in the order they were claimed (next_attempt_at, id), the next batch's after this
-one's. The next batch is claimed while less than a batch is left to go, so the end of one
-batch leaves no gap. A row that must be tried again later (a retry, or a row left claimed
-by an error) keeps the same person's later rows behind it: they are put back, unclaimed,
-due just after it, so they do not overtake it in a later pass either. Rows held for quiet
-hours hold nothing back: an urgent row after them goes at once, as it always has.
+Rows go out concurrently, one task per recipient: a person whose chat must wait out
+Telegram's one message a second holds up nobody else. A person's own rows go one after
+another in the order they were claimed (next_attempt_at, id); at most PER_PERSON of them are
+in hand at once, and none of theirs is claimed while some are still going, so a person with
+a long backlog fills no batch. More rows are claimed whenever less than a batch is in hand,
+so the end of one batch leaves no gap. A row that must be tried again later (a retry, or a
+row left claimed by an error) keeps the same person's later rows behind it: they are put
+back, unclaimed, due just after it, so they do not overtake it in a later pass either. (A
+row created for that person while the retry waits, due before it, can still go first: the
+order kept is that of the rows the dispatcher has seen.) Rows held for quiet hours hold
+nothing back: an urgent row after them goes at once, as it always has.
 """
 
 from __future__ import annotations
@@ -60,6 +63,13 @@ SEND_SLOTS = 50
 # they are short, on SQLite they take the write lock one at a time anyway (BEGIN
 # IMMEDIATE), and the rest of the connection pool (5 + 10 overflow) stays for the handlers.
 DB_SLOTS = 4
+# At most this many of one person's rows are in hand at once, and nobody's further rows are
+# claimed while they have rows in hand: at one message a second per chat, a person with a
+# long backlog would otherwise fill every batch and hold up everyone due after them.
+PER_PERSON = 5
+# Due rows looked at per claim, so that a claim can pass over the rows of people whose
+# earlier rows are still going and still fill a batch with others'.
+LOOK_AHEAD = 4
 # A row put back behind another is due this much after it, so (next_attempt_at, id) orders
 # the two as they were sent to be, whatever their ids.
 DEFER_STEP = timedelta(microseconds=1)
@@ -94,18 +104,22 @@ class _Pass:
     # Recipients with a row still to come, and when it is due: their later rows in this pass
     # go back behind it, in the next batches too.
     behind: dict[int, datetime] = field(default_factory=dict)
-    # Each recipient's latest task: the next one for them starts when it is done.
-    last: dict[int, asyncio.Task[None]] = field(default_factory=dict)
+    # Claimed rows not done yet, per recipient; set whenever one is done.
+    holding: dict[int, int] = field(default_factory=dict)
+    done: asyncio.Event = field(default_factory=asyncio.Event)
 
+    @property
+    def in_hand(self) -> int:
+        return sum(self.holding.values())
 
-async def _make_room(going: dict[asyncio.Task[None], int], batch_size: int) -> None:
-    """Wait until fewer than a batch of claimed rows are still to go."""
-    while True:
-        for task in [task for task in going if task.done()]:
-            del going[task]
-        if sum(going.values()) < batch_size:
-            return
-        await asyncio.wait(set(going), return_when=asyncio.FIRST_COMPLETED)
+    def finished(self, recipient_id: int, rows: int = 1) -> None:
+        self.holding[recipient_id] -= rows
+        self.done.set()
+
+    async def wait_for_one(self) -> None:
+        """Until another claimed row is done."""
+        self.done.clear()
+        await self.done.wait()
 
 
 class Dispatcher:
@@ -116,8 +130,8 @@ class Dispatcher:
         self.notifier = notifier
         self.last_run: datetime | None = None  # when a pass last started or finished
         # Set when the bot is stopping: the pass claims nothing more and ends when the rows
-        # in hand are done (at most about two batches: what is left of one, and the next),
-        # so a long backlog never holds up a shutdown (the rest waits in the outbox).
+        # in hand are done (at most a batch), so a long backlog never holds up a shutdown
+        # (the rest waits in the outbox).
         self.stopping = False
         self._send_slots = asyncio.Semaphore(SEND_SLOTS)
         self._db_slots = asyncio.Semaphore(DB_SLOTS)
@@ -138,19 +152,24 @@ class Dispatcher:
         until = time.monotonic() + PASS_LIMIT
         batch_size = self.config.outbox.batch_size
         state = _Pass(now, report)
-        # Claimed rows not done yet, by task. The next batch is claimed as soon as less than
-        # a batch is left, not when the last row is done: a person whose second row waits a
-        # second for their chat then leaves nobody idle at the end of a batch.
-        going: dict[asyncio.Task[None], int] = {}
         lost: Exception | None = None
         async with asyncio.TaskGroup() as group:
             while True:
-                await _make_room(going, batch_size)
-                if self.stopping:
+                # The next rows are claimed as soon as less than a batch is in hand, not
+                # when the last row is done: a person whose second row waits a second for
+                # their chat then leaves nobody idle at the end of a batch.
+                while state.in_hand >= batch_size:
+                    await state.wait_for_one()
+                if self.stopping or time.monotonic() > until:
                     break
                 token = uuid.uuid4().hex  # per claim: no two passes mistake each other's rows
+                # People with rows still going are passed over. Those with a row to be tried
+                # later are not: their rows are claimed and put back behind it (_defer), so
+                # they cannot overtake it in a later pass.
+                passed_over = {r for r, n in state.holding.items() if n}
                 try:
-                    claimed = await self._claim(now, token)
+                    claimed, waiting = await self._claim(now, token, batch_size - state.in_hand,
+                                                         passed_over)
                 except Exception as exc:
                     # The rows in hand still finish (raising here would cancel their sends
                     # midway); then the scheduler's tick sees the error and backs off.
@@ -160,31 +179,31 @@ class Dispatcher:
                 for row_id, recipient_id in claimed:
                     by_person.setdefault(recipient_id, []).append(row_id)
                 for recipient_id, row_ids in by_person.items():
-                    task = group.create_task(self._deliver_in_order(
-                        recipient_id, row_ids, token, state, state.last.get(recipient_id)))
-                    state.last[recipient_id] = task
-                    going[task] = len(row_ids)
-                if len(claimed) < batch_size or time.monotonic() > until:
-                    break
+                    state.holding[recipient_id] = len(row_ids)
+                    group.create_task(self._deliver_in_order(recipient_id, row_ids, token, state))
+                if not waiting or not state.in_hand:
+                    break  # nothing more is due (the pass's `now` does not move)
+                # More is due: rows beyond this claim, or passed over because their person's
+                # earlier rows are still going. Claim again once a row is done.
+                await state.wait_for_one()
         if lost is not None:
             raise lost
         self.last_run = self.clock.now()
         return report
 
     async def _deliver_in_order(self, recipient_id: int, row_ids: list[int], token: str,
-                                state: _Pass, earlier: asyncio.Task[None] | None) -> None:
-        """One person's rows of a batch, one after another, after the same person's rows of
-        the batches before (`earlier`). Never raises: a failure here must not cancel the
-        other recipients' tasks."""
-        if earlier is not None:
-            # Waited for outside the slots, so a slot is only ever held by a task that can go.
-            await asyncio.wait({earlier})
+                                state: _Pass) -> None:
+        """One person's claimed rows, one after another (nobody's further rows are claimed
+        while these go). Never raises: a failure here must not cancel the other recipients'
+        tasks."""
         async with self._send_slots:
             for index, row_id in enumerate(row_ids):
                 first_due = state.behind.get(recipient_id)
                 if first_due is not None:
+                    rest = row_ids[index:]
                     state.behind[recipient_id] = await self._defer(
-                        row_ids[index:], token, first_due, state.report)
+                        rest, token, first_due, state.report)
+                    state.finished(recipient_id, len(rest))
                     return
                 try:
                     again_at = await self._deliver(row_id, token, state.now, state.report)
@@ -198,6 +217,7 @@ class Dispatcher:
                     again_at = state.now if database_lost(exc) else state.now + CLAIM_LEASE
                 if again_at is not None:
                     state.behind[recipient_id] = again_at
+                state.finished(recipient_id)
 
     async def _defer(self, row_ids: list[int], token: str, after: datetime,
                      report: DispatchReport) -> datetime:
@@ -273,32 +293,49 @@ class Dispatcher:
                 row.status = (outbox.FAILED if row.attempts >= self.config.outbox.max_attempts
                               else outbox.PENDING)
 
-    async def _claim(self, now: datetime, token: str) -> list[tuple[int, int]]:
-        """Claim a batch: (row id, recipient id) in the order the rows are to go."""
+    async def _claim(self, now: datetime, token: str, room: int, passed_over: set[int]
+                     ) -> tuple[list[tuple[int, int]], bool]:
+        """Claim up to `room` due rows: (row id, recipient id) in the order they are to go,
+        at most PER_PERSON of one person's, none of the people in `passed_over` (rows of
+        theirs are still going). Also says whether more is due than was claimed."""
         async with self._unit() as s:
             query = (
-                select(Notification.id)
+                select(Notification.id, Notification.recipient_id)
                 .where(Notification.status == outbox.PENDING, Notification.next_attempt_at <= now)
                 .order_by(Notification.next_attempt_at, Notification.id)
-                .limit(self.config.outbox.batch_size)
+                .limit(room * LOOK_AHEAD)
             )
             if not self.db.is_sqlite:
                 # Two instances on one PostgreSQL never claim the same row.
                 query = query.with_for_update(skip_locked=True)
-            ids = list(await s.scalars(query))
-            if ids:
-                await s.execute(
-                    update(Notification)
-                    .where(Notification.id.in_(ids), Notification.status == outbox.PENDING)
-                    .values(status=outbox.SENDING, claimed_at=now, claim_token=token)
-                )
+            candidates = (await s.execute(query)).all()
+            ids: list[int] = []
+            taken: dict[int, int] = {}
+            waiting = len(candidates) == room * LOOK_AHEAD  # perhaps more beyond the look
+            for row_id, recipient_id in candidates:
+                if recipient_id in passed_over or taken.get(recipient_id, 0) >= PER_PERSON:
+                    passed_over.add(recipient_id)  # and all their later rows
+                    waiting = True
+                    continue
+                if len(ids) == room:
+                    waiting = True
+                    break
+                ids.append(row_id)
+                taken[recipient_id] = taken.get(recipient_id, 0) + 1
+            if not ids:
+                return [], waiting
+            await s.execute(
+                update(Notification)
+                .where(Notification.id.in_(ids), Notification.status == outbox.PENDING)
+                .values(status=outbox.SENDING, claimed_at=now, claim_token=token)
+            )
             mine = await s.execute(
                 select(Notification.id, Notification.recipient_id).where(
                     Notification.id.in_(ids), Notification.claim_token == token,
                     Notification.status == outbox.SENDING,
                 ).order_by(Notification.next_attempt_at, Notification.id)
             )
-            return [(row_id, recipient_id) for row_id, recipient_id in mine]
+            return [(row_id, recipient_id) for row_id, recipient_id in mine], waiting
 
     def _quiet_until(self, now: datetime) -> datetime | None:
         quiet = self.config.quiet_hours
