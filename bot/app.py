@@ -63,6 +63,9 @@ def build_application(
     app.bot_data["services"] = services
     app.bot_data["run_scheduler"] = run_scheduler
     services.attach_notifier(TelegramNotifier(app.bot))
+    assert services.dispatcher is not None
+    # When polling stops, the outbox pass under way ends after the rows in hand.
+    services.dispatcher.running = lambda: app.running
     handlers.register_all(app)
     return app
 

@@ -282,14 +282,24 @@ async def test_a_failure_for_one_person_does_not_affect_the_others(services: Ser
     assert (await rows(services))["q-1"].attempts == 1
 
 
-async def test_stopping_mid_pass_ends_after_the_batch_in_hand(services: Services) -> None:
+@pytest.mark.parametrize("how", ["webhook", "polling"])
+async def test_stopping_mid_pass_ends_after_the_batch_in_hand(
+        services: Services, how: str) -> None:
+    """The webhook server sets `stopping`; in polling mode the Application stops running
+    (Application.stop() says so first, then waits for the running tick)."""
     staff = await people(services, 4)
     await schedule(services, interleaved(staff, 2))  # 8 rows, in batches of 3
     telegram = Telegram(delay=0.005)
     sending = dispatcher(services, telegram, batch_size=3)
+    app_running = True
+    sending.running = lambda: app_running
 
     def stop() -> None:  # the stop comes while the first batch is being sent
-        sending.stopping = True
+        nonlocal app_running
+        if how == "webhook":
+            sending.stopping = True
+        else:
+            app_running = False
 
     telegram.on_send.append(stop)
 
@@ -303,7 +313,7 @@ async def test_stopping_mid_pass_ends_after_the_batch_in_hand(services: Services
     assert all(row.status == outbox.PENDING and row.claim_token is None for row in rest)
 
     telegram.on_send.clear()
-    sending.stopping = False
+    sending.stopping, app_running = False, True
     await sending.dispatch_due()
     assert {row.status for row in (await rows(services)).values()} == {outbox.SENT}
     for who in range(4):

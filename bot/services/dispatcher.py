@@ -26,7 +26,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -131,8 +131,12 @@ class Dispatcher:
         self.last_run: datetime | None = None  # when a pass last started or finished
         # Set when the bot is stopping: the pass claims nothing more and ends when the rows
         # in hand are done (at most a batch), so a long backlog never holds up a shutdown
-        # (the rest waits in the outbox).
+        # (the rest waits in the outbox). The webhook server sets it; `running` (the
+        # Application's, wired in bot/app.py) does the same for polling, whose stop has no
+        # hook before it waits for the running tick: a pass that began while the bot ran
+        # ends as soon as it no longer does.
         self.stopping = False
+        self.running: Callable[[], bool] | None = None
         self._send_slots = asyncio.Semaphore(SEND_SLOTS)
         self._db_slots = asyncio.Semaphore(DB_SLOTS)
         # Claimed by this process when the database went: never sent (row id → claim
@@ -152,6 +156,7 @@ class Dispatcher:
         until = time.monotonic() + PASS_LIMIT
         batch_size = self.config.outbox.batch_size
         state = _Pass(now, report)
+        watch = self.running is not None and self.running()
         lost: Exception | None = None
         async with asyncio.TaskGroup() as group:
             while True:
@@ -160,7 +165,8 @@ class Dispatcher:
                 # their chat then leaves nobody idle at the end of a batch.
                 while state.in_hand >= batch_size:
                     await state.wait_for_one()
-                if self.stopping or time.monotonic() > until:
+                if self.stopping or (watch and self.running is not None and not self.running()) \
+                        or time.monotonic() > until:
                     break
                 token = uuid.uuid4().hex  # per claim: no two passes mistake each other's rows
                 # People with rows still going are passed over. Those with a row to be tried
