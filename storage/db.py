@@ -193,36 +193,27 @@ class Database:
                                ) from None
         turn.owner = task
         try:
-            session = await self._begin(limit)
-            try:
-                yield session
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                raise
-            finally:
-                await session.close()
+            deadline = asyncio.get_running_loop().time() + limit
+            delay, longest = LOCKED_RETRY
+            while True:
+                begun = False
+                try:
+                    async with self._sessions() as session, session.begin():
+                        # BEGIN IMMEDIATE now, where a file locked by another process can
+                        # be waited for and tried again; once begun, errors are the unit's.
+                        await session.connection()
+                        begun = True
+                        yield session
+                    return
+                except OperationalError as exc:
+                    if begun or "locked" not in str(exc.orig) or \
+                            asyncio.get_running_loop().time() + delay > deadline:
+                        raise
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, longest)
         finally:
             turn.owner = None
             turn.lock.release()
-
-    async def _begin(self, limit: float) -> AsyncSession:
-        """A session whose transaction has begun (BEGIN IMMEDIATE: the write lock taken),
-        trying again while another process holds the file."""
-        deadline = asyncio.get_running_loop().time() + limit
-        delay, longest = LOCKED_RETRY
-        while True:
-            session = self._sessions()
-            try:
-                await session.connection()
-                return session
-            except OperationalError as exc:
-                await session.close()
-                if "locked" not in str(exc.orig) or \
-                        asyncio.get_running_loop().time() + delay > deadline:
-                    raise
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, longest)
 
     async def ping(self) -> None:
         """A round trip to the database (for /healthz), taking its turn like any unit."""
