@@ -31,6 +31,27 @@ def card_text(card: SentCard, line: dict[str, object]) -> str:
     return f"{body}\n\n{line_text(card.language, line)}"
 
 
+def is_card(pressed: Message | None, cards: Sequence[SentCard]) -> bool:
+    """Whether the pressed message is one of the delivered cards."""
+    return pressed is not None and any(
+        (c.chat_id, c.message_id) == (pressed.chat_id, pressed.message_id) for c in cards)
+
+
+async def take_buttons_off(context: BotContext, chat_id: int | None, message_id: int | None,
+                           cards: Sequence[SentCard], request_id: int) -> None:
+    """After a decision reached through a question (the reason for 驳回 or 作废), when only
+    the pressed message's id was kept: if it is not one of the delivered cards (which
+    close_cards closes), it loses its buttons, so it is not pressed again."""
+    if not message_id or chat_id is None or any(
+            (c.chat_id, c.message_id) == (chat_id, message_id) for c in cards):
+        return
+    try:
+        await context.bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id,
+                                                    reply_markup=None)
+    except TelegramError as exc:  # deleted by its reader: the decision stands
+        log.info("seal %d: pressed message %s not closed: %s", request_id, message_id, exc)
+
+
 async def close_cards(context: BotContext, cards: Sequence[SentCard],
                       line: dict[str, object], pressed: Message | None = None) -> None:
     """Edit each card to its closed form, without buttons. A pressed message that is not one

@@ -23,7 +23,6 @@ import logging
 
 from telegram import Message, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -57,7 +56,7 @@ from handlers.common import (
 )
 from handlers.context import BotContext
 from handlers.menu import MENU_LABEL
-from handlers.seal_cards import close_cards
+from handlers.seal_cards import close_cards, take_buttons_off
 from handlers.sender import inline_keyboard
 
 log = logging.getLogger(__name__)
@@ -156,22 +155,9 @@ async def got_reason(update: Update, context: BotContext) -> object:
     await reply(update, context, _done_text(context, outcome))
     await close_cards(context, outcome.cards, outcome.line)
     chat = update.effective_chat
-    if card and chat is not None and all(
-            (c.chat_id, c.message_id) != (chat.id, card) for c in outcome.cards):
-        # The button was pressed on a message the outbox did not deliver: take its buttons
-        # away, so it is not pressed again.
-        await _close_unknown(context, chat.id, card, outcome)
+    await take_buttons_off(context, chat.id if chat else None, card, outcome.cards,
+                           request_id)
     return ConversationHandler.END
-
-
-async def _close_unknown(context: BotContext, chat_id: int, message_id: int,
-                         outcome: Outcome) -> None:
-    try:
-        await context.bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id,
-                                                    reply_markup=None)
-    except TelegramError as exc:  # deleted by its reader: the decision stands
-        log.info("seal %d: pressed message %s not closed: %s", outcome.request.id,
-                 message_id, exc)
 
 
 # --- the attached document ----------------------------------------------------------------------

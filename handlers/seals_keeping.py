@@ -72,7 +72,7 @@ from handlers.common import (
 )
 from handlers.context import BotContext
 from handlers.menu import MENU_LABEL
-from handlers.seal_cards import card_text, close_cards
+from handlers.seal_cards import card_text, close_cards, is_card, take_buttons_off
 from handlers.sender import inline_keyboard
 
 log = logging.getLogger(__name__)
@@ -152,11 +152,6 @@ async def _edit_with_buttons(context: BotContext, cards: Sequence[SentCard],
             # Deleted by its reader, or unchanged: the record stands either way.
             log.info("seal keeper card %s/%s not edited: %s", card.chat_id, card.message_id,
                      exc)
-
-
-def _is_card(pressed: Message | None, cards: Sequence[SentCard]) -> bool:
-    return pressed is not None and any(
-        (c.chat_id, c.message_id) == (pressed.chat_id, pressed.message_id) for c in cards)
 
 
 async def _refresh(context: BotContext, request_id: int) -> None:
@@ -364,7 +359,7 @@ async def handover(update: Update, context: BotContext) -> None:
     await query.answer(str(context.t("seal_keeping.toast_handed")))
     await _show_on_cards(context, outcome)
     pressed = pressed_message(update)
-    if not _is_card(pressed, outcome.cards):
+    if not is_card(pressed, outcome.cards):
         # Pressed on the queue (or a card whose delivery was not recorded): the return
         # button comes with the confirmation.
         await reply(update, context, _handed_text(context, outcome),
@@ -431,16 +426,9 @@ async def _voided(update: Update, context: BotContext, outcome: KeepOutcome,
     await reply(update, context, context.t("seal_keeping.done_voided", **outcome.request.params))
     await close_cards(context, outcome.cards, outcome.line)
     chat = update.effective_chat
-    if card and chat is not None and not any(
-            (c.chat_id, c.message_id) == (chat.id, card) for c in outcome.cards):
-        # Pressed on the applicant's /seal list (or a card whose delivery was not recorded):
-        # its button goes, so it is not pressed again.
-        try:
-            await context.bot.edit_message_reply_markup(chat_id=chat.id, message_id=card,
-                                                        reply_markup=None)
-        except TelegramError as exc:  # deleted by its reader: the request is voided anyway
-            log.info("seal %d: pressed message %s not closed: %s", outcome.request.id, card,
-                     exc)
+    # Pressed on the applicant's /seal list, say: that button goes too.
+    await take_buttons_off(context, chat.id if chat else None, card, outcome.cards,
+                           outcome.request.id)
 
 
 async def void(update: Update, context: BotContext, args: str) -> None:
