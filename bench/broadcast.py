@@ -37,10 +37,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select
 from telegram.ext import AIORateLimiter, BaseRateLimiter
 
-from bench.common import CountingLimits, bench_config, header, out
+from bench.common import bench_config, header, out
 from bot.app import build_application
 from bot.clock import ManualClock
 from bot.emulator import BotApiEmulator
+from bot.emulator.ratelimit import CountingLimits
 from bot.ratelimit import SlidingWindowRateLimiter
 from bot.services import outbox
 from bot.services.container import Services

@@ -14,27 +14,10 @@ from telegram.error import RetryAfter
 from telegram.ext import ExtBot
 
 from bot.emulator import BotApiEmulator
-from bot.emulator.ratelimit import RateLimiter
+from bot.emulator.ratelimit import CountingLimits
 from bot.ratelimit import NoPacing, SlidingWindowRateLimiter, is_message
 
 CHATS = range(2001, 2046)  # 45 people: more than the 30 a second the bot may write to
-
-
-class CountingLimits(RateLimiter):
-    """The emulator's own limits, remembering what they let through and what they refused."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.refused = 0
-        self.accepted: list[tuple[float, int]] = []  # (monotonic time, chat)
-
-    def acquire(self, chat_id: int) -> int | None:
-        retry_after = super().acquire(chat_id)
-        if retry_after is None:
-            self.accepted.append((time.monotonic(), chat_id))
-        else:
-            self.refused += 1
-        return retry_after
 
 
 @pytest.fixture

@@ -63,3 +63,41 @@ class RateLimiter:
         self._bot.record("bot")
         self._chat.record(chat_id)
         return None
+
+
+class CountingLimits(RateLimiter):
+    """The same limits, keeping a tally of what they let through and what they answered with
+    429: for the rate limiter's tests and the broadcast benchmark."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused = 0
+        self.accepted: list[tuple[float, int]] = []  # (monotonic time, chat id)
+
+    def acquire(self, chat_id: int) -> int | None:
+        retry_after = super().acquire(chat_id)
+        if retry_after is None:
+            self.accepted.append((time.monotonic(), chat_id))
+        else:
+            self.refused += 1
+        return retry_after
+
+    def busiest_second(self) -> int:
+        """The most messages the server let through within any one second."""
+        times = [at for at, _ in self.accepted]
+        most, start = 0, 0
+        for end, at in enumerate(times):
+            while times[start] <= at - 1.0:
+                start += 1
+            most = max(most, end - start + 1)
+        return most
+
+    def closest_in_a_chat(self) -> float | None:
+        """The shortest gap between two messages to one chat (None: no chat got two)."""
+        last: dict[int, float] = {}
+        gap: float | None = None
+        for at, chat in self.accepted:
+            if chat in last:
+                gap = at - last[chat] if gap is None else min(gap, at - last[chat])
+            last[chat] = at
+        return gap
