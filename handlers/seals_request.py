@@ -34,7 +34,7 @@ from telegram.ext import (
 from bot.i18n import CATALOGS, ref, words
 from bot.services.errors import Conflict, DomainError
 from bot.services.notifier import Buttons
-from bot.services.seals import APPROVED, DOC_TYPES, PENDING, SealDraft, SealService
+from bot.services.seals import APPROVED, DOC_TYPES, PENDING, SealDraft, SealService, one_line
 from handlers import account
 from handlers.common import (
     FRESH,
@@ -84,15 +84,11 @@ def _keep(context: BotContext, draft: SealDraft) -> None:
     context.user_data[DRAFT] = draft.to_json()
 
 
-# Characters a phone may send that show as nothing (pasted from documents, or typed to get
-# past an "empty message" check): an answer of only these is an empty answer.
-INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
-
-
 def _answer(update: Update) -> str:
+    """The typed answer on one line, without the characters a phone may send that show as
+    nothing (the service's own cleaning, so an answer of only those is an empty answer)."""
     message = update.effective_message
-    text = (message.text or "").translate(INVISIBLE) if message is not None else ""
-    return " ".join(text.split())
+    return one_line(message.text or "") if message is not None else ""
 
 
 def _said(text: str, key: str, *labels: str) -> bool:

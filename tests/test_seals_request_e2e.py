@@ -126,10 +126,11 @@ async def test_bad_answers_are_refused_one_by_one_and_nothing_is_kept(sandbox: S
     assert buttons(refused[1]) == [PARTY_SEAL, GOV_SEAL]
 
     await sandbox.press(STAFF, GOV_SEAL)
-    # An answer that shows as nothing (zero-width space) is an empty title.
-    again = await sandbox.send(STAFF, "\u200b")
-    assert texts(again) == ("文件名称不能为空，请输入文件名称。\n"
-                            "请输入文件名称，如：关于申请防汛物资经费的请示")
+    # An answer that shows as nothing (a zero-width space, a soft hyphen) is an empty title.
+    for nothing in ("\u200b", "\u00ad"):
+        again = await sandbox.send(STAFF, nothing)
+        assert texts(again) == ("文件名称不能为空，请输入文件名称。\n"
+                                "请输入文件名称，如：关于申请防汛物资经费的请示")
     await sandbox.send(STAFF, "关于开具居住证明的函")
     again = await sandbox.send(STAFF, "公文")
     assert "请选择文件类型：请示、报告、合同、证明、函、其他。" in texts(again)
@@ -141,7 +142,8 @@ async def test_bad_answers_are_refused_one_by_one_and_nothing_is_kept(sandbox: S
         assert buttons(again[-1]) == ["1", "2", "3", "5"]
     again = await sandbox.send(STAFF, "51")
     assert texts(again[:1]) == "一次用印最多 50 份，超出请分次申请或联系党政办。"
-    await sandbox.press(STAFF, "2")
+    # Typed with a character that shows as nothing (a soft hyphen pasted along): still 2.
+    await sandbox.send(STAFF, "2\u00ad")
     assert "请输入用印事由" in last(sandbox, STAFF)["text"]
     # A menu button tapped while a question waits is that action, not the answer.
     assert "请输入用印事由" not in texts(await sandbox.send(STAFF, "👤 我的信息"))
