@@ -16,18 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 async def test_run_polls_and_serves(tmp_path: Path) -> None:
     async with BotApiEmulator(token="424242:RUNtest", bot_username="office_run_bot") as emu:
-        config = tmp_path / "config.toml"
-        config.write_text(
-            "admins = [7001]\n"
-            "[telegram]\n"
-            'token = "424242:RUNtest"\n'
-            f'api_base_url = "{emu.base_url}"\n'
-            f'file_base_url = "{emu.base_file_url}"\n'
-            "[database]\n"
-            f'url = "sqlite+aiosqlite:///{tmp_path / "data" / "office.db"}"\n',
-            encoding="utf-8")
-        env = {k: v for k, v in os.environ.items() if k not in ("OFFICEBOT_TOKEN",
-                                                                "OFFICEBOT_CONFIG")}
+        config = _config(tmp_path, emu, tmp_path / "data" / "office.db")
+        env = _env()
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", "--config", str(config), cwd=ROOT, env=env,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
@@ -49,6 +39,27 @@ async def test_run_polls_and_serves(tmp_path: Path) -> None:
         assert (tmp_path / "data" / "office.db").exists()
 
 
+def _config(tmp_path: Path, emu: BotApiEmulator, database: Path, more: str = "") -> Path:
+    """A config file for `officebot run` against the emulator, config admin 7001."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "admins = [7001]\n"
+        "[telegram]\n"
+        'token = "424242:RUNtest"\n'
+        f'api_base_url = "{emu.base_url}"\n'
+        f'file_base_url = "{emu.base_file_url}"\n'
+        "[database]\n"
+        f'url = "sqlite+aiosqlite:///{database}"\n' + more,
+        encoding="utf-8")
+    return config
+
+
+def _env() -> dict[str, str]:
+    """This environment without a token or config path of its own (the files say)."""
+    return {k: v for k, v in os.environ.items() if k not in ("OFFICEBOT_TOKEN",
+                                                            "OFFICEBOT_CONFIG")}
+
+
 def _free_port() -> int:
     import socket
 
@@ -65,21 +76,10 @@ async def test_run_webhook_serves_with_the_secret_and_stops_on_sigterm(tmp_path:
     port = _free_port()
     secret = "webhook-secret-for-the-run-test"
     async with BotApiEmulator(token="424242:RUNtest", bot_username="office_run_bot") as emu:
-        config = tmp_path / "config.toml"
-        config.write_text(
-            "admins = [7001]\n"
-            "[telegram]\n"
-            'token = "424242:RUNtest"\n'
-            f'api_base_url = "{emu.base_url}"\n'
-            f'file_base_url = "{emu.base_file_url}"\n'
-            "[database]\n"
-            f'url = "sqlite+aiosqlite:///{tmp_path / "office.db"}"\n'
-            "[webhook]\n"
-            'url = "https://bot.example.test/telegram"\n'
-            f"port = {port}\n",
-            encoding="utf-8")
-        env = {k: v for k, v in os.environ.items() if k not in ("OFFICEBOT_TOKEN",
-                                                                "OFFICEBOT_CONFIG")}
+        config = _config(tmp_path, emu, tmp_path / "office.db",
+                         '[webhook]\nurl = "https://bot.example.test/telegram"\n'
+                         f"port = {port}\n")
+        env = _env()
         env["OFFICEBOT_WEBHOOK_SECRET"] = secret
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", "--webhook", "--config", str(config), cwd=ROOT,
@@ -120,7 +120,7 @@ async def test_run_with_the_database_down_says_so_and_exits(tmp_path: Path) -> N
         "[database]\n"
         f'url = "postgresql+asyncpg://officebot:secret@127.0.0.1:{port}/officebot"\n',
         encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k not in ("OFFICEBOT_TOKEN", "OFFICEBOT_CONFIG")}
+    env = _env()
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", "--config", str(config), cwd=ROOT, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
@@ -136,7 +136,7 @@ async def test_backup_and_restore_commands(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text(
         f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "office.db"}"\n', encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k != "OFFICEBOT_CONFIG"}
+    env = _env()
 
     async def officebot(*args: str) -> tuple[int, str]:
         process = await asyncio.create_subprocess_exec(
