@@ -323,8 +323,9 @@ async def _finish(update: Update, context: BotContext, photo: str | None) -> obj
     view = outcome.request
     key = "seal_keeping.done_returned" if flow["flow"] == RETURN \
         else "seal_keeping.done_stamped"
+    assert outcome.at is not None  # a stamping or a return record says when
     done = context.t(key, **view.params, stamped=copies, serial=outcome.serial,
-                     at=service.at(at or context.services.clock.now()))
+                     at=service.at(outcome.at))
     if photo:
         done = f"{done}\n{context.t('seal_keeping.photo_kept')}"
     await reply(update, context, str(done))

@@ -108,6 +108,7 @@ class KeepOutcome:
     cards: tuple[outbox.SentCard, ...]
     buttons: list[list[dict[str, Any]]]
     serial: str  # the ledger number ("2026-3"), when a ledger row was written
+    at: datetime | None = None  # when the record says the seal was used, or came back
 
 
 @dataclass(frozen=True)
@@ -402,7 +403,7 @@ class SealKeepingService:
             line = ref("seal_keeping.line.stamped", name=actor.name, at=self.at(used_at),
                        stamped=copies, serial=f"{entry.year}-{entry.serial}")
             return KeepOutcome(view, line, tuple(await self._cards(s, request.id)), [],
-                               f"{entry.year}-{entry.serial}")
+                               f"{entry.year}-{entry.serial}", used_at)
 
     async def handover(self, actor: Actor, request_id: int) -> KeepOutcome:
         """The seal leaves the office with the borrower (外带): it shows as out until the
@@ -491,7 +492,7 @@ class SealKeepingService:
             line = ref("seal_keeping.line.returned", name=actor.name, at=self.at(returned_at),
                        stamped=copies, serial=f"{entry.year}-{entry.serial}")
             return KeepOutcome(view, line, tuple(await self._cards(s, request.id)), [],
-                               f"{entry.year}-{entry.serial}")
+                               f"{entry.year}-{entry.serial}", returned_at)
 
     # --- voiding (作废) ---------------------------------------------------------------------
 
