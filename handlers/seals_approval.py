@@ -81,13 +81,7 @@ async def _refresh(context: BotContext, request_id: int, pressed: Message | None
 
 def _done_text(context: BotContext, outcome: Outcome) -> str:
     view = outcome.request
-    if outcome.final:
-        key = "approved" if view.status != "rejected" else "rejected"
-        return str(context.t(f"seal_approval.done.{key}", id=view.id, title=view.title))
-    current = view.approval.current
-    if current is not None and any(d.approver_id == context.me.id for d in current.decisions):
-        return str(context.t("seal_approval.done.partial"))
-    return str(context.t("seal_approval.done.step",
+    return str(context.t(f"seal_approval.done.{outcome.result}", id=view.id, title=view.title,
                          next=lines(list(view.waiting_on), ref("list.sep"))))
 
 

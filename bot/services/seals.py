@@ -185,6 +185,9 @@ class Outcome:
     line: dict[str, object]
     cards: tuple[outbox.SentCard, ...]
     final: bool
+    # What a decision did: "approved" / "rejected" (the request), "step" (on to the next
+    # step), "partial" (a 会签 step still waits for the others). Empty for the rest.
+    result: str = ""
 
 
 @dataclass(frozen=True)
@@ -614,7 +617,9 @@ class SealService:
             elif decided.final:
                 await self.tell(s, view, "seal.note_rejected", [view.applicant_id], now,
                                  name=d.name, reason=d.comment)
-            return Outcome(view, line, tuple(cards), decided.final)
+            result = request.status if decided.final else \
+                "step" if decided.step_completed else "partial"
+            return Outcome(view, line, tuple(cards), decided.final, result)
 
     async def withdraw(self, actor: Actor, request_id: int) -> Outcome:
         now = self.clock.now()
