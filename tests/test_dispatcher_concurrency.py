@@ -15,12 +15,13 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from bot.clock import ManualClock
 from bot.services import outbox
 from bot.services.container import Services
-from bot.services.dispatcher import CLAIM_LEASE, Dispatcher
+from bot.services.dispatcher import CLAIM_LEASE, Dispatcher, database_lost
 from bot.services.notifier import Buttons, DeliveryFailed, DeliveryRetry, Notifier
 from storage.models import Department, Notification, Staff, StaffRole
 
@@ -419,3 +420,16 @@ async def test_one_persons_backlog_does_not_hold_up_the_others(services: Service
     assert telegram.received(FIRST_CHAT + 1) == ["q-1"]
     starts = [(chat, name(text)) for event, chat, text in telegram.log if event == "start"]
     assert starts.index((FIRST_CHAT + 1, "q-1")) < starts.index((FIRST_CHAT, "p-2")), starts
+
+
+def test_what_counts_as_the_database_lost() -> None:
+    """Lost: the connection reset or never opened (asyncpg reports a connection closed while
+    connecting as a plain DBAPIError, as seen in the PostgreSQL-loss test under load).
+    Refused: a statement the database turned down, which must not be retried from memory."""
+    driver = Exception("connection was closed in the middle of operation")
+    assert database_lost(DBAPIError("connect", {}, driver))
+    assert database_lost(OperationalError("SELECT 1", {}, driver))
+    assert database_lost(ConnectionResetError(104, "Connection reset by peer"))
+    assert not database_lost(IntegrityError("INSERT", {}, Exception("unique")))
+    assert not database_lost(ProgrammingError("SELECT x", {}, Exception("no column")))
+    assert not database_lost(ValueError("a bug"))

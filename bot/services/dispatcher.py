@@ -32,7 +32,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    NotSupportedError,
+    ProgrammingError,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -77,11 +83,13 @@ DEFER_STEP = timedelta(microseconds=1)
 
 def database_lost(exc: BaseException) -> bool:
     """The database could not be reached (as opposed to a statement it refused): the same
-    statement will work once it is back."""
+    statement will work once it is back. Refusals are the DBAPI's integrity, programming,
+    data and not-supported errors; everything else from the driver — a connection reset, a
+    connection that could not be opened (asyncpg's come as plain DBAPIError) — is a loss."""
     if isinstance(exc, OSError):
         return True
-    return isinstance(exc, DBAPIError) and (
-        exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError))
+    return isinstance(exc, DBAPIError) and (exc.connection_invalidated or not isinstance(
+        exc, IntegrityError | ProgrammingError | DataError | NotSupportedError))
 
 
 @dataclass
