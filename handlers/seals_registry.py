@@ -12,7 +12,6 @@ keepers and approval route. Admins keep it with subcommands:
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.ext import Application
@@ -74,16 +73,6 @@ def _fields(rest: str, count: int) -> list[str] | None:
     return parts if len(parts) == count and all(parts) else None
 
 
-async def _passed_on(update: Update, context: BotContext, name: str,
-                     *args: str) -> None:
-    """The keeping side's subcommands; until it provides them, the usage is the answer."""
-    handler: Callable[..., Awaitable[object]] | None = getattr(seals_keeping, name, None)
-    if handler is None:
-        await _usage(update, context)
-        return
-    await handler(update, context, *args)
-
-
 @domain_errors
 async def seals_command(update: Update, context: BotContext) -> None:
     args = command_args(update)
@@ -95,9 +84,9 @@ async def seals_command(update: Update, context: BotContext) -> None:
     service = context.services.seals
     me = context.me
     if word in QUEUE and not rest.strip():
-        await _passed_on(update, context, "queue")
+        await seals_keeping.queue(update, context)
     elif word in LEDGER:
-        await _passed_on(update, context, "ledger", rest.strip())
+        await seals_keeping.ledger(update, context, rest.strip())
     elif word in PENDING and not rest.strip():
         await seals_approval.pending(update, context)
     elif word in VOID:
