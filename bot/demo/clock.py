@@ -11,11 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-
 from bot.sandbox import Sandbox
 from bot.services import outbox
-from storage.models import Notification, Shift
 
 WEEKDAYS_ZH = "一二三四五六日"
 WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -76,22 +73,11 @@ class DemoClock:
         return ClockState(now, await self.next_shift(now), await self.next_reminder(now))
 
     async def next_reminder(self, after: datetime) -> datetime | None:
-        """When the dispatcher will next send something (held rows count at their new time)."""
         async with self.services.db.transaction() as s:
-            due: datetime | None = await s.scalar(
-                select(func.min(Notification.next_attempt_at)).where(
-                    Notification.status == outbox.PENDING,
-                    Notification.next_attempt_at > after))
-        return due
+            return await outbox.next_due(s, after)
 
     async def next_shift(self, after: datetime) -> datetime | None:
-        """When sign-in opens for the next shift: the moment its person is reminded and can
-        sign in."""
-        opens = self.sandbox.config.duty.signin_opens_before
-        async with self.services.db.transaction() as s:
-            start: datetime | None = await s.scalar(select(func.min(Shift.starts_at)).where(
-                Shift.status == "active", Shift.starts_at > after + opens))
-        return start - opens if start is not None else None
+        return await self.services.signin.next_opening(after)
 
     def _next_sweep(self, after: datetime) -> datetime | None:
         local = after.astimezone(self.tz)

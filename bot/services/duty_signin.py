@@ -109,6 +109,15 @@ class SignInService:
     def geofence(self) -> Geofence | None:
         return self.config.duty.geofence
 
+    async def next_opening(self, after: datetime) -> datetime | None:
+        """When sign-in next opens for a shift after `after` (the moment its person can sign
+        in and is reminded)."""
+        opens = self.config.duty.signin_opens_before
+        async with self.db.transaction() as s:
+            start: datetime | None = await s.scalar(select(func.min(Shift.starts_at)).where(
+                Shift.status == ACTIVE, Shift.starts_at > after + opens))
+        return start - opens if start is not None else None
+
     def hhmm(self, when: datetime) -> str:
         return f"{when.astimezone(self.config.tz):%H:%M}"
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Notification, Staff
@@ -59,6 +59,15 @@ async def schedule(
     row.claim_token = None
     await session.flush()
     return row
+
+
+async def next_due(session: AsyncSession, after: datetime) -> datetime | None:
+    """When the dispatcher will next have something to send (rows held for quiet hours count
+    at their new time)."""
+    due: datetime | None = await session.scalar(
+        select(func.min(Notification.next_attempt_at)).where(
+            Notification.status == PENDING, Notification.next_attempt_at > after))
+    return due
 
 
 async def cancel(session: AsyncSession, key: str) -> int:
