@@ -6,8 +6,14 @@ Times are UTC-aware; they are shown in the configured zone by the caller.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol
+
+
+def short_time(when: datetime | None, tz: tzinfo) -> str:
+    """A moment as cards, ledgers and decision lines show it: "11-27 10:05" in the office's
+    zone, "—" for none."""
+    return f"{when.astimezone(tz):%m-%d %H:%M}" if when else "—"
 
 
 class Clock(Protocol):

@@ -40,7 +40,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
+from bot.clock import Clock, short_time
 from bot.config import Config
 from bot.i18n import ref, t
 from bot.services import audit, outbox
@@ -173,7 +173,7 @@ class SealKeepingService:
                 Sweep("seal-unstamped", self.config.tasks.workday_end, self.remind_unstamped)]
 
     def at(self, when: datetime | None) -> str:
-        return f"{when.astimezone(self.config.tz):%m-%d %H:%M}" if when else "—"
+        return short_time(when, self.config.tz)
 
     # --- who may record -------------------------------------------------------------------
 

@@ -39,7 +39,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
+from bot.clock import Clock, short_time
 from bot.config import Config
 from bot.i18n import lines, ref
 from bot.services import audit, outbox
@@ -469,14 +469,13 @@ class SealService:
     def _params(self, *, seal: str, title: str, doc_type: str, copies: int, purpose: str,
                 recipient: str, urgent: bool, takeout: bool, place: str,
                 return_due: datetime | None, file_name: str | None) -> dict[str, Any]:
-        back = return_due.astimezone(self.config.tz) if return_due else None
         fields: dict[str, Any] = {
             "seal": seal, "title": title,
             "doc_type": ref(f"seal.doc.{doc_type}") if doc_type else "—",
             "copies": copies, "purpose": purpose or "—", "recipient": recipient or "—",
             "urgency": ref("seal.urgency.urgent" if urgent else "seal.urgency.normal"),
-            "use": ref("seal.use.takeout", place=place, back=f"{back:%m-%d %H:%M}")
-            if takeout and back else ref("seal.use.office"),
+            "use": ref("seal.use.takeout", place=place, back=self._at(return_due))
+            if takeout and return_due else ref("seal.use.office"),
             "file": file_name or ref("seal.no_file"),
         }
         return fields | {"details": ref("seal.details", **fields)}
@@ -640,7 +639,7 @@ class SealService:
                          before={"status": PENDING}, after={"status": WITHDRAWN})
             view = await self._view(s, request, state)
             line = ref("seal.line.withdrawn", name=actor.name,
-                       at=f"{now.astimezone(self.config.tz):%m-%d %H:%M}")
+                       at=self._at(now))
             return Outcome(view, line, tuple(cards), True)
 
     async def card_state(self, actor: Actor, request_id: int) -> Outcome | None:
@@ -676,7 +675,7 @@ class SealService:
                 if not started:
                     return None
                 line = ref("seal.line.withdrawn", name=view.applicant,
-                           at=f"{request.closed_at.astimezone(self.config.tz):%m-%d %H:%M}")
+                           at=self._at(request.closed_at))
                 cards = await self._step_cards(s, request.id, started[-1].position)
                 return Outcome(view, line, tuple(cards), True)
             return None
@@ -691,7 +690,7 @@ class SealService:
 
     def _decision_line(self, name: str, at: datetime, approve: bool,
                        comment: str) -> dict[str, object]:
-        local = f"{at.astimezone(self.config.tz):%m-%d %H:%M}"
+        local = self._at(at)
         if approve:
             return ref("seal.line.approved", name=name, at=local)
         return ref("seal.line.rejected", name=name, at=local, reason=comment)
@@ -715,7 +714,7 @@ class SealService:
                 continue
             found.append(ref("seal_approval.digest_line", id=request.id, title=request.title,
                              applicant=pending.applicant, seal=request.seal.name,
-                             since=f"{pending.since.astimezone(self.config.tz):%m-%d %H:%M}"))
+                             since=self._at(pending.since)))
         return found
 
     # --- approvers who have left -------------------------------------------------------------
@@ -955,13 +954,13 @@ class SealService:
                 urgent=view.urgent)
 
     def _at(self, when: datetime | None) -> str:
-        return f"{when.astimezone(self.config.tz):%m-%d %H:%M}" if when else "—"
+        return short_time(when, self.config.tz)
 
     def history_ref(self, view: RequestView) -> dict[str, object]:
         """The decisions so far, one line each ("陈志强 11-27 10:05 批准")."""
         items: list[object] = []
         for d in view.approval.decisions:
-            at = f"{d.at.astimezone(self.config.tz):%m-%d %H:%M}"
+            at = self._at(d.at)
             items.append(ref("seal.history_line", name=d.name, at=at,
                              verdict=ref("approvals.verdict.approve" if d.approve
                                          else "approvals.verdict.reject"),

@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
+from bot.clock import Clock, short_time
 from bot.config import Config
 from bot.i18n import ref
 from bot.services import audit, outbox
@@ -233,7 +233,7 @@ class ProgressService:
         return when
 
     def at(self, moment: datetime | None) -> str:
-        return f"{moment.astimezone(self.config.tz):%m-%d %H:%M}" if moment else "—"
+        return short_time(moment, self.config.tz)
 
     def params(self, task: Task) -> dict[str, Any]:
         return self.tasks.params(task) | {"deadline": self.when_ref(task.deadline)}
