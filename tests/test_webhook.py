@@ -144,7 +144,8 @@ async def test_a_wrong_or_missing_secret_gets_403_and_nothing_is_processed(
     assert "wrong or missing secret token" in caplog.text
 
 
-async def test_bad_bodies_are_refused_and_the_bot_keeps_serving(running: Running) -> None:
+async def test_bad_bodies_are_refused_and_the_bot_keeps_serving(
+        running: Running, caplog: pytest.LogCaptureFixture) -> None:
     deep = await running.post("[" * 5000 + "]" * 5000)
     bool_id = await running.post(json.dumps({"update_id": True, "message": {}}))
     not_json = await running.post("this is not json")
@@ -161,6 +162,9 @@ async def test_bad_bodies_are_refused_and_the_bot_keeps_serving(running: Running
     assert "content-length" not in chunked.request.headers
     assert [r.status_code for r in (deep, bool_id, not_json, not_update, no_id, too_large,
                                      chunked)] == [400, 400, 400, 400, 400, 413, 413]
+    # Each refusal is logged, with its status.
+    refusals = [r.getMessage() for r in caplog.records if "webhook: refused" in r.getMessage()]
+    assert [m.split(" with ")[1][:3] for m in refusals] == ["400"] * 5 + ["413"] * 2, refusals
 
     running.emu.send_text(STAFF_EN, "/whoami")
     assert [r.status_code for r in await running.deliver()] == [200]
