@@ -1,0 +1,162 @@
+"""The bot's Bot API client (bot/aiohttp_request.py): what goes over the wire, and how a
+transport failure reaches PTB. Every end-to-end test also runs through it (bot/app.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, NetworkError, TimedOut
+
+from bot.aiohttp_request import AiohttpRequest
+from bot.emulator import BotApiEmulator
+
+USER = 1001
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[BotApiEmulator]:
+    emulator = BotApiEmulator(token="123456:TEST")
+    await emulator.start()
+    emulator.add_user(USER, "张三")
+    yield emulator
+    await emulator.stop()
+
+
+@pytest.fixture
+async def bot(emu: BotApiEmulator) -> AsyncIterator[Bot]:
+    async with Bot(emu.token, base_url=emu.base_url, base_file_url=emu.base_file_url,
+                   request=AiohttpRequest(), get_updates_request=AiohttpRequest(1)) as raw:
+        yield raw
+
+
+@pytest.fixture
+async def silent_port() -> AsyncIterator[int]:
+    """A server that takes connections and never answers, like a stalled network."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    yield server.sockets[0].getsockname()[1]
+    for writer in held:
+        writer.close()
+    server.close()
+    await server.wait_closed()
+
+
+async def test_text_buttons_and_chinese_arrive_as_sent(emu: BotApiEmulator, bot: Bot) -> None:
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("同意", callback_data="seal:7:ok")]])
+    sent = await bot.send_message(USER, "请审批：关于申请用印的请示 · 急件", reply_markup=keyboard)
+
+    shown = emu.last_bot_message(USER)
+    assert shown is not None and shown["message_id"] == sent.message_id
+    assert shown["text"] == "请审批：关于申请用印的请示 · 急件"
+    assert shown["reply_markup"]["inline_keyboard"][0][0] == {
+        "text": "同意", "callback_data": "seal:7:ok"}
+
+
+async def test_upload_and_download_keep_every_byte(emu: BotApiEmulator, bot: Bot) -> None:
+    data = bytes(range(256)) * 300  # 75 KiB, every byte value
+    sent = await bot.send_document(USER, data, filename="值班表.xlsx", caption="十二月值班表")
+
+    assert sent.document is not None and sent.document.file_name == "值班表.xlsx"
+    assert sent.caption == "十二月值班表"
+    assert emu.file_bytes(sent.document.file_id) == data
+    # A person's upload, fetched back with getFile and a GET of the file URL.
+    emu.send_document(USER, "请示.pdf", b"%PDF-1.4 \x00\xff", "application/pdf")
+    update = (await bot.get_updates(timeout=0))[-1]
+    assert update.message is not None and update.message.document is not None
+    file = await update.message.document.get_file()
+    assert bytes(await file.download_as_bytearray()) == b"%PDF-1.4 \x00\xff"
+
+
+async def test_api_errors_still_come_through_ptb(bot: Bot) -> None:
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+        await bot.send_message(4242, "在吗")
+
+
+async def test_refused_connection_is_a_network_error() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again before the call: nobody listens
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError, match=r"aiohttp\.ClientConnectorError") as caught:
+            await request.post(f"http://127.0.0.1:{port}/bot1:A/getMe")
+        assert not isinstance(caught.value, TimedOut)
+    finally:
+        await request.shutdown()
+
+
+async def test_a_server_that_never_answers_times_out(silent_port: int) -> None:
+    request = AiohttpRequest(read_timeout=0.3)
+    await request.initialize()
+    try:
+        started = time.monotonic()
+        with pytest.raises(TimedOut):
+            await request.post(f"http://127.0.0.1:{silent_port}/bot1:A/getMe")
+        assert time.monotonic() - started < 5
+        # A longer wait passed for one call (getUpdates adds its long poll) is honoured.
+        started = time.monotonic()
+        with pytest.raises(TimedOut):
+            await request.post(f"http://127.0.0.1:{silent_port}/bot1:A/getUpdates",
+                               read_timeout=0.8)
+        assert time.monotonic() - started >= 0.7
+    finally:
+        await request.shutdown()
+
+
+async def test_a_full_pool_times_out_without_sending(silent_port: int) -> None:
+    # aiohttp bounds waiting for a pooled connection and opening one together.
+    request = AiohttpRequest(1, read_timeout=5.0, pool_timeout=0.2, connect_timeout=0.2)
+    await request.initialize()
+    url = f"http://127.0.0.1:{silent_port}/bot1:A/sendMessage"
+    try:
+        first = asyncio.create_task(request.post(url))
+        await asyncio.sleep(0.1)  # the only connection is now taken
+        with pytest.raises(TimedOut, match="not sent"):
+            await request.post(url)
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+    finally:
+        await request.shutdown()
+
+
+async def test_an_upload_is_bounded_as_a_whole(silent_port: int) -> None:
+    request = AiohttpRequest(read_timeout=0.2, media_write_timeout=0.3)
+    await request.initialize()
+    bot = Bot("1:A", base_url=f"http://127.0.0.1:{silent_port}/bot", request=request)
+    try:
+        started = time.monotonic()
+        with pytest.raises(TimedOut):
+            await bot.send_document(USER, b"x" * 1024, filename="a.pdf")
+        assert time.monotonic() - started < 5
+    finally:
+        await request.shutdown()
+
+
+async def test_used_before_initialize_or_after_shutdown_it_says_so(emu: BotApiEmulator) -> None:
+    request = AiohttpRequest()
+    url = f"{emu.base_url}{emu.token}/getMe"
+    # PTB reports an error of the client as a NetworkError, with ours inside.
+    with pytest.raises(NetworkError, match="not initialized"):
+        await request.post(url)
+    await request.initialize()
+    assert (await request.post(url))["is_bot"] is True  # type: ignore[index,call-overload]
+    await request.shutdown()
+    await request.shutdown()  # twice is harmless, as PTB may do on a failed start
+    with pytest.raises(NetworkError, match="not initialized"):
+        await request.post(url)
+    await request.initialize()  # an Application started again gets a new session
+    try:
+        assert (await request.post(url))["is_bot"] is True  # type: ignore[index,call-overload]
+    finally:
+        await request.shutdown()
