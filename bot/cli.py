@@ -32,7 +32,7 @@ def _logging(verbose: bool = False) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("httpx", "apscheduler", "telegram.ext.Updater"):
+    for noisy in ("aiohttp", "apscheduler", "telegram.ext.Updater"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

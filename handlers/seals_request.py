@@ -135,7 +135,7 @@ async def _show_mine(update: Update, context: BotContext) -> None:
 
 
 async def _pick_list(update: Update, context: BotContext) -> str | int:
-    seals = await context.services.seals.seals(context.me, active_only=True)
+    seals = await context.services.seals.choices(context.me)
     if not seals:
         _forget(context)
         await reply(update, context, context.t("seal_request.none"))

@@ -95,6 +95,14 @@ def one_line(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class SealChoice:
+    """A seal as the applicant picks it: no keepers or route, which the picker never shows."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
 class SealView:
     id: int
     name: str
@@ -211,12 +219,18 @@ class SealService:
 
     # --- the registry -----------------------------------------------------------------------
 
-    async def seals(self, actor: Actor, *, active_only: bool = False) -> list[SealView]:
+    async def seals(self, actor: Actor) -> list[SealView]:
         async with self.db.transaction() as s:
-            query = select(Seal).order_by(Seal.id)
-            if active_only:
-                query = query.where(Seal.active.is_(True))
-            return [await self.view_of_seal(s, seal) for seal in await s.scalars(query)]
+            return [await self.view_of_seal(s, seal)
+                    for seal in await s.scalars(select(Seal).order_by(Seal.id))]
+
+    async def choices(self, actor: Actor) -> list[SealChoice]:
+        """The seals that take requests now, for the applicant's picker: one statement, where
+        `seals()` reads each seal's keepers and route."""
+        async with self.db.transaction() as s:
+            rows = await s.execute(select(Seal.id, Seal.name).where(Seal.active.is_(True))
+                                   .order_by(Seal.id))
+            return [SealChoice(id=row.id, name=row.name) for row in rows]
 
     async def view_of_seal(self, s: AsyncSession, seal: Seal) -> SealView:
         keepers = list(await s.scalars(select(SealKeeper).where(
@@ -376,15 +390,16 @@ class SealService:
 
     # --- building a request -----------------------------------------------------------------
 
-    async def check_seal(self, actor: Actor, seal_id: int) -> SealView:
+    async def check_seal(self, actor: Actor, seal_id: int) -> SealChoice:
         """The seal the applicant picked, if it takes requests now."""
         async with self.db.transaction() as s:
-            seal = await s.get(Seal, seal_id)
-            if seal is None:
+            row = (await s.execute(select(Seal.name, Seal.active)
+                                   .where(Seal.id == seal_id))).one_or_none()
+            if row is None:
                 raise NotFound("seal.unknown")
-            if not seal.active:
-                raise InvalidInput("seal.inactive", seal=seal.name)
-            return await self.view_of_seal(s, seal)
+            if not row.active:
+                raise InvalidInput("seal.inactive", seal=row.name)
+            return SealChoice(id=seal_id, name=row.name)
 
     @staticmethod
     def clean_title(text: str) -> str:
