@@ -45,6 +45,7 @@ from bot.clock import ManualClock
 from bot.services.access import Actor
 from bot.services.container import Services
 from bot.services.notifier import Buttons
+from bot.services.people import actor_of
 from bot.services.seals import SealDraft
 from bot.services.sweeps import Sweep
 from storage.db import Database
@@ -313,7 +314,7 @@ async def _actor(services: Services, staff_id: int) -> Actor:
     async with services.db.transaction() as s:
         staff = await s.get(Staff, staff_id)
         assert staff is not None
-        return Actor.of(staff, "zh")
+        return await actor_of(staff, "zh")
 
 
 async def _live(services: Services, office: Office, n: int, rng: random.Random) -> None:

@@ -56,6 +56,7 @@ from bot.emulator import BotApiEmulator
 from bot.ratelimit import NoPacing, SlidingWindowRateLimiter
 from bot.services.access import Actor, Role
 from bot.services.container import Services
+from bot.services.people import actor_of
 from bot.updates import OrderedUpdateProcessor
 from storage.db import Database
 from storage.migrate import upgrade
@@ -130,7 +131,7 @@ async def seed(services: Services) -> list[Person]:
     actors: dict[int, Actor] = {}
     async with services.db.transaction() as s:
         for staff in await s.scalars(select(Staff)):
-            actors[staff.id] = Actor.of(staff, "zh")
+            actors[staff.id] = await actor_of(staff, "zh")
     clerk, leader = actors[people[5].staff_id], actors[people[0].staff_id]
     duty = services.duty
     today = duty.today()

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from bot.services.access import Actor
 from bot.services.audit import history
 from bot.services.container import Services
+from bot.services.people import actor_of
 from bot.services.tasks import TaskView
 from storage.models import Notification, Staff, Task, TaskEvent
 
@@ -34,7 +35,7 @@ async def actor(box_or_services: Any, who: int | str) -> Actor:
         column = Staff.telegram_user_id if isinstance(who, int) else Staff.name
         staff = await s.scalar(select(Staff).where(column == who))
         assert staff is not None, f"no such person: {who}"
-        return Actor.of(staff, services.config.language)
+        return await actor_of(staff, services.config.language)
 
 
 async def make_task(services: Services, *, by: int | str = 1001,

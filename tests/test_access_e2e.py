@@ -185,7 +185,8 @@ async def test_reinvite_before_registration_takes_the_new_details(sandbox: Sandb
         person = await s.scalar(select(Staff).where(Staff.name == "钱七"))
         assert person is not None and person.department is not None
         assert person.department.name == "经济发展办" and person.title == "干事"
-        assert person.phone == "13900000007" and [r.role for r in person.roles] == ["leader"]
+        roles = await person.awaitable_attrs.roles
+        assert person.phone == "13900000007" and [r.role for r in roles] == ["leader"]
 
 
 async def test_crash_after_answering_a_button_still_reaches_the_person(sandbox: Sandbox) -> None:

@@ -23,6 +23,7 @@ from bot.services.access import Actor
 from bot.services.container import Services
 from bot.services.duty_sheets import COLUMNS, REQUIRED
 from bot.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from bot.services.people import actor_of
 from bot.services.sheets import read_sheet
 from storage.db import Database
 from storage.migrate import upgrade
@@ -49,7 +50,7 @@ async def actor(services: Services, name: str, language: str = "zh") -> Actor:
     async with services.db.transaction() as s:
         staff = await s.scalar(select(Staff).where(Staff.name == name))
         assert staff is not None
-        return dataclasses.replace(Actor.of(staff, "zh"), language=language)
+        return dataclasses.replace(await actor_of(staff, "zh"), language=language)
 
 
 async def roster(services: Services) -> list[tuple[date, str, str, str, datetime, datetime]]:

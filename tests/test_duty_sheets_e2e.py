@@ -21,7 +21,7 @@ from sqlalchemy import select
 from bot.config import Config, DatabaseConfig
 from bot.demo.seed import PERSONAS, seed_office
 from bot.sandbox import Sandbox
-from bot.services.access import Actor
+from bot.services.people import actor_of
 from storage.models import Shift, Staff
 from tests.conftest import SHANGHAI, sample, texts
 
@@ -193,7 +193,7 @@ async def test_monthly_attendance_report(config: Config) -> None:
     async with office_at(config, datetime(2026, 10, 25, 10, 0, tzinfo=SHANGHAI)) as box:
         services = box.services
         async with box.db.transaction() as s:
-            people = {p.name: Actor.of(p, "zh") for p in await s.scalars(select(Staff))}
+            people = {p.name: await actor_of(p, "zh") for p in await s.scalars(select(Staff))}
         clerk = people["刘芳"]
         plan = [(date(2026, 11, 2), "day", "张伟"), (date(2026, 11, 2), "night", "杨静"),
                 (date(2026, 11, 3), "day", "张伟"), (date(2026, 11, 3), "night", "黄磊"),

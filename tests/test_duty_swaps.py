@@ -15,7 +15,7 @@ from bot.services.audit import history
 from bot.services.container import Services
 from bot.services.duty_swaps import REASON_LIMIT
 from bot.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from bot.services.people import StaffDraft
+from bot.services.people import StaffDraft, actor_of
 from storage.models import Notification, Shift, Staff, SwapRequest
 
 SATURDAY = date(2026, 11, 28)  # the day after START (Fri 2026-11-27 10:00)
@@ -30,7 +30,7 @@ class Office:
         async with self.services.db.transaction() as s:
             staff = await s.get(Staff, self.ids[name])
             assert staff is not None
-            return Actor.of(staff, "zh")
+            return await actor_of(staff, "zh")
 
     async def shift(self, day: date, person: str, leader: str = "王建国",
                     kind: str = "day") -> int:

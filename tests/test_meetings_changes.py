@@ -22,6 +22,7 @@ from bot.services.container import Services
 from bot.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.services.meetings import ATTEND, CANCELLED, DELEGATE, LEAVE, NONE
 from bot.services.notifier import Buttons
+from bot.services.people import actor_of
 from storage.models import ChecklistItem, Meeting, MeetingInvitee, Notification, Staff
 from tests.conftest import SHANGHAI
 
@@ -65,7 +66,7 @@ class Office:
         async with self.services.db.transaction() as s:
             staff = await s.get(Staff, self.ids[name])
             assert staff is not None
-            return Actor.of(staff, "zh")
+            return await actor_of(staff, "zh")
 
     async def meeting(self, invitees: str = "班子成员", when: str = "明天下午3点",
                       organiser: str = "刘芳") -> int:

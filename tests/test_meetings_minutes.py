@@ -24,6 +24,7 @@ from bot.services.meeting_minutes import (
     parse_rule,
 )
 from bot.services.meetings import CANCELLED, FINISHED, SCHEDULED
+from bot.services.people import actor_of
 from storage.models import Meeting, MeetingDecision, MeetingSeries, Notification, Staff
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -40,7 +41,7 @@ class Office:
         async with self.services.db.transaction() as s:
             staff = await s.get(Staff, self.ids[name])
             assert staff is not None
-            return Actor.of(staff, "zh")
+            return await actor_of(staff, "zh")
 
     async def meeting(self, when: str = "明天下午3点", invitees: str = "班子成员",
                       organiser: str = "刘芳") -> int:

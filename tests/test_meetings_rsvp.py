@@ -14,7 +14,7 @@ from bot.services.audit import history
 from bot.services.container import Services
 from bot.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.services.meeting_rsvp import REASON_LIMIT
-from bot.services.people import StaffDraft
+from bot.services.people import StaffDraft, actor_of
 from storage.models import Meeting, MeetingInvitee, Notification, Staff
 from tests.conftest import SHANGHAI
 
@@ -32,7 +32,7 @@ class Office:
         async with self.services.db.transaction() as s:
             staff = await s.get(Staff, self.ids[name])
             assert staff is not None
-            return Actor.of(staff, "zh")
+            return await actor_of(staff, "zh")
 
     async def meeting(self, invitees: str = "班子成员、张伟", organiser: str = "刘芳") -> int:
         actor = await self.actor(organiser)

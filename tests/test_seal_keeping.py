@@ -15,9 +15,9 @@ from sqlalchemy import func, select, update
 
 from bot.demo.seed import seed_office
 from bot.i18n import CATALOGS, placeholders, t
-from bot.services.access import Actor
 from bot.services.container import Services
 from bot.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from bot.services.people import actor_of
 from bot.services.seals import RequestView
 from storage.models import (
     AuditEntry,
@@ -54,7 +54,7 @@ async def approve(services: Services, request_id: int) -> RequestView:
         async with services.db.transaction() as s:
             staff = await s.get(Staff, person.id)
             assert staff is not None
-            who = Actor.of(staff, "zh")
+            who = await actor_of(staff, "zh")
         view = (await services.seals.decide(who, request_id, True)).request
     return view
 

@@ -22,7 +22,7 @@ from bot.i18n import ref
 from bot.services import audit, outbox
 from bot.services.access import Actor, Role
 from bot.services.errors import Conflict, InvalidInput, NotFound
-from bot.services.people import holders, resolve_person
+from bot.services.people import holders, is_leader, resolve_person
 from storage.db import Database
 from storage.models import Shift, Staff
 
@@ -214,7 +214,7 @@ class DutyService:
             raise InvalidInput("duty.in_past", day=day_ref(day))
         on_duty = await self.resolve_person(s, person)
         in_charge = await self.resolve_person(s, leader, leader=True) if leader.strip() else None
-        if in_charge is not None and Role.LEADER.value not in {r.role for r in in_charge.roles}:
+        if in_charge is not None and not await is_leader(in_charge):
             raise InvalidInput("duty.not_a_leader", name=in_charge.name)
         if in_charge is not None and in_charge.id == on_duty.id:
             raise InvalidInput("duty.same_person", name=on_duty.name)
@@ -305,7 +305,7 @@ class DutyService:
                 raise InvalidInput("duty.already_started")
             if role == "leader":
                 leader = await self.resolve_person(s, name, leader=True)
-                if Role.LEADER.value not in {r.role for r in leader.roles}:
+                if not await is_leader(leader):
                     raise InvalidInput("duty.not_a_leader", name=leader.name)
                 if leader.id == shift.person_id:
                     raise InvalidInput("duty.same_person", name=leader.name)

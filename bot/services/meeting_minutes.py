@@ -49,7 +49,7 @@ from bot.services.meetings import (
     MeetingView,
     parse_duration,
 )
-from bot.services.people import holders, resolve_person
+from bot.services.people import actor_of, holders, resolve_person
 from bot.services.when import user_date, user_time
 from storage.db import Database
 from storage.models import Meeting, MeetingDecision, MeetingInvitee, MeetingSeries, Staff
@@ -639,7 +639,7 @@ class MinutesService:
                             "organiser": organiser.name})
                 done.failed.append((series_id, today, "meeting_minutes.series_orphaned"))
                 return
-            actor = Actor.of(organiser, self.config.language)
+            actor = await actor_of(organiser, self.config.language)
             rule = Rule.decode(series.rule)
             made = await self._occurrence_days(s, series.id)
             title, place, invitees = series.title, series.place, series.invitees

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from bot.clock import Clock
 from bot.config import Config
@@ -77,7 +78,8 @@ class PeoplePage:
     total: int
 
 
-def _view(staff: Staff) -> PersonView:
+async def _view(staff: Staff) -> PersonView:
+    await with_roles(staff)
     return PersonView(
         id=staff.id, name=staff.name,
         department=staff.department.name if staff.department else "",
@@ -88,7 +90,8 @@ def _view(staff: Staff) -> PersonView:
     )
 
 
-def _snapshot(staff: Staff) -> dict[str, object]:
+async def _snapshot(staff: Staff) -> dict[str, object]:
+    await with_roles(staff)
     return {
         "name": staff.name, "department_id": staff.department_id, "title": staff.title,
         "phone": staff.phone, "roles": sorted(r.role for r in staff.roles),
@@ -113,6 +116,21 @@ def parse_draft(fields: list[str]) -> StaffDraft:
         name=name, department=fields[1][:100], title=fields[2][:100], phone=fields[3][:30],
         roles=parse_roles(fields[4]) if fields[4].strip() else None,
     )
+
+
+async def with_roles(staff: Staff) -> Staff:
+    """The person with their roles read: Staff.roles is loaded only when asked for."""
+    await staff.awaitable_attrs.roles
+    return staff
+
+
+async def is_leader(staff: Staff) -> bool:
+    return Role.LEADER.value in {r.role for r in (await with_roles(staff)).roles}
+
+
+async def actor_of(staff: Staff, default_language: str) -> Actor:
+    """An Actor from a person read in this unit of work (the gate builds its own)."""
+    return Actor.of(await with_roles(staff), default_language)
 
 
 async def resolve_person(s: AsyncSession, text: str, *, leader: bool = False) -> Staff:
@@ -228,7 +246,7 @@ class PeopleService:
                     return None
                 staff = await self._bootstrap_admin(s, telegram_user_id, display_name,
                                                     language_code)
-                return Actor.of(staff, self.config.language)
+                return await actor_of(staff, self.config.language)
             if not row.active:
                 return None
             if not row.reachable:
@@ -254,7 +272,7 @@ class PeopleService:
         s.add(staff)
         await s.flush()
         audit.record(s, at=now, actor_id=staff.id, action="staff.bootstrap_admin",
-                     entity="staff", entity_id=staff.id, after=_snapshot(staff))
+                     entity="staff", entity_id=staff.id, after=await _snapshot(staff))
         log.info("config admin %s registered as staff %d", telegram_user_id, staff.id)
         return staff
 
@@ -294,7 +312,7 @@ class PeopleService:
         s.add(staff)
         await s.flush()
         audit.record(s, at=now, actor_id=actor.id, action="staff.create", entity="staff",
-                     entity_id=staff.id, after=_snapshot(staff))
+                     entity_id=staff.id, after=await _snapshot(staff))
         return staff, created
 
     async def find_by_name(self, s: AsyncSession, name: str, *,
@@ -358,7 +376,7 @@ class PeopleService:
     async def _update_details(self, s: AsyncSession, actor: Actor, staff: Staff,
                               draft: StaffDraft, now: datetime) -> bool:
         """What the admin typed this time wins over the old record; blanks keep it."""
-        before = _snapshot(staff)
+        before = await _snapshot(staff)
         created = False
         if draft.department:
             dept, created = await self.department(s, draft.department, now)
@@ -372,9 +390,9 @@ class PeopleService:
             staff.active, staff.deactivated_at, action = True, None, "staff.reactivate"
         await s.flush()
         await s.refresh(staff)
-        if _snapshot(staff) != before:
+        if await _snapshot(staff) != before:
             audit.record(s, at=now, actor_id=actor.id, action=action, entity="staff",
-                         entity_id=staff.id, before=before, after=_snapshot(staff))
+                         entity_id=staff.id, before=before, after=await _snapshot(staff))
         return created
 
     async def redeem(self, code: str, telegram_user_id: int, language_code: str | None) -> Actor:
@@ -399,7 +417,7 @@ class PeopleService:
             bound = await s.scalar(select(Staff).where(Staff.telegram_user_id == telegram_user_id))
             if bound is not None:
                 raise Conflict("start.account_bound", name=bound.name)
-            before = _snapshot(staff)
+            before = await _snapshot(staff)
             # The code is spent by a conditional UPDATE, decided under the database's write
             # lock: of two people pressing the same link at once, exactly one wins.
             spent = await s.execute(
@@ -416,9 +434,9 @@ class PeopleService:
             if staff.language is None:
                 staff.language = normalize_language(language_code, self.config.language)
             audit.record(s, at=now, actor_id=staff.id, action="staff.register", entity="staff",
-                         entity_id=staff.id, before=before, after=_snapshot(staff))
+                         entity_id=staff.id, before=before, after=await _snapshot(staff))
             await self._tell_admins(s, staff, invite, now)
-            return Actor.of(staff, self.config.language)
+            return await actor_of(staff, self.config.language)
 
     async def _tell_admins(self, s: AsyncSession, staff: Staff, invite: Invite,
                            now: datetime) -> None:
@@ -437,7 +455,7 @@ class PeopleService:
         async with self.db.transaction() as s:
             staff = await s.get(Staff, actor.id)
             assert staff is not None
-            return _view(staff)
+            return await _view(staff)
 
     async def list_people(self, actor: Actor, page: int = 1) -> PeoplePage:
         actor.require(Role.ADMIN)
@@ -448,8 +466,9 @@ class PeopleService:
             rows = await s.scalars(
                 select(Staff).order_by(Staff.active.desc(), Staff.department_id, Staff.id)
                 .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+                .options(selectinload(Staff.roles))
             )
-            return PeoplePage([_view(r) for r in rows], page, pages, total)
+            return PeoplePage([await _view(r) for r in rows], page, pages, total)
 
     async def deactivate(self, actor: Actor, name: str) -> PersonView:
         """Cut a person's access at once; their history stays."""
@@ -461,7 +480,7 @@ class PeopleService:
                 raise InvalidInput("people.no_self_deactivate")
             if staff.telegram_user_id in self.config.admins:
                 raise InvalidInput("people.config_admin", name=staff.name)
-            before = _snapshot(staff)
+            before = await _snapshot(staff)
             staff.active = False
             staff.deactivated_at = now
             # The account is set free (the audit keeps which it was), so the person can be
@@ -474,10 +493,10 @@ class PeopleService:
                 invite.revoked_at = now
             audit.record(s, at=now, actor_id=actor.id, action="staff.deactivate",
                          entity="staff", entity_id=staff.id, before=before,
-                         after=_snapshot(staff))
+                         after=await _snapshot(staff))
             for hook in self.on_deactivate:
                 await hook(s, staff, actor, now)
-            return _view(staff)
+            return await _view(staff)
 
     async def set_department_head(self, actor: Actor, department: str,
                                   name: str) -> tuple[str, str]:

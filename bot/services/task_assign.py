@@ -27,7 +27,7 @@ from bot.services import audit, outbox
 from bot.services.access import Actor, Role
 from bot.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.services.meeting_minutes import OPEN as DECISION_OPEN
-from bot.services.people import resolve_person
+from bot.services.people import is_leader, resolve_person
 from bot.services.tasks import (
     ACCEPTED,
     ASSIGNED,
@@ -184,7 +184,7 @@ class TaskAssignService:
             raise InvalidInput("task.need_assigner")
         async with self.db.transaction() as s:
             leader = await resolve_person(s, text, leader=True)
-            if Role.LEADER.value not in {r.role for r in leader.roles}:
+            if not await is_leader(leader):
                 raise InvalidInput("task_assign.not_a_leader", name=leader.name)
             return leader.name
 
@@ -276,8 +276,7 @@ class TaskAssignService:
                 if datetime.combine(day, END_OF_DAY, tzinfo=self.config.tz) > now:
                     deadline = day.isoformat()
             organiser = meeting.organiser
-            organiser_leads = organiser.active and Role.LEADER.value in {
-                r.role for r in organiser.roles}
+            organiser_leads = organiser.active and await is_leader(organiser)
             clerk = not (actor.has(Role.LEADER) or actor.is_admin)
             return DecisionInfo(
                 id=decision.id, meeting_id=meeting.id, meeting_title=meeting.title,

@@ -54,6 +54,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from bot.clock import Clock
 from bot.config import Config
@@ -66,7 +67,7 @@ from bot.services.duty import DutyService, day_ref
 from bot.services.duty_swaps import ACCEPTED as SWAP_ACCEPTED
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
 from bot.services.meetings import MeetingService
-from bot.services.people import holders
+from bot.services.people import actor_of, holders
 from bot.services.sheets import write_table
 from bot.services.sweeps import Sweep
 from bot.services.task_progress import ProgressService
@@ -754,8 +755,9 @@ class SupervisionService:
         since = self._at(self.calendar.add_working_days(today, -1), self.config.tasks.digest_at)
         async with self.db.transaction() as s:
             leaders = list(await s.scalars(select(Staff).where(Staff.id.in_(
-                await holders(s, Role.LEADER))).order_by(Staff.id)))
-            actors = [Actor.of(leader, self.config.language) for leader in leaders]
+                await holders(s, Role.LEADER))).order_by(Staff.id)
+                .options(selectinload(Staff.roles))))
+            actors = [await actor_of(leader, self.config.language) for leader in leaders]
         digests = []
         for actor in actors:
             meetings = [m for m in await self._meetings.upcoming(actor, days=2)

@@ -25,7 +25,7 @@ from bot.services import audit, outbox
 from bot.services.access import Actor, Role
 from bot.services.duty import day_ref
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
-from bot.services.people import find_department_head, resolve_person
+from bot.services.people import find_department_head, is_leader, resolve_person
 from bot.services.when import user_time
 from storage.db import Database
 from storage.models import Department, Staff, Task, TaskCoOwner, TaskEvent
@@ -215,7 +215,7 @@ class TaskService:
             owner_row = await self.resolve_owner(s, owner)
             if assigner.strip():
                 leader = await resolve_person(s, assigner, leader=True)
-                if Role.LEADER.value not in {r.role for r in leader.roles}:
+                if not await is_leader(leader):
                     raise InvalidInput("duty.not_a_leader", name=leader.name)
             elif actor.has(Role.LEADER):
                 leader = await s.get(Staff, actor.id)  # type: ignore[assignment]
@@ -282,9 +282,10 @@ class TaskService:
             TaskCoOwner.task_id == task_id, TaskCoOwner.active.is_(True))))
 
     async def view_of(self, s: AsyncSession, task: Task) -> TaskView:
-        co = list(await s.scalars(select(Staff).join(
+        co = (await s.execute(select(Staff.id, Staff.name).join(
             TaskCoOwner, TaskCoOwner.staff_id == Staff.id).where(
-            TaskCoOwner.task_id == task.id, TaskCoOwner.active.is_(True))))
+            TaskCoOwner.task_id == task.id, TaskCoOwner.active.is_(True))
+            .order_by(TaskCoOwner.id))).all()
         return TaskView(
             id=task.id, title=task.title, details=task.details, source=task.source,
             priority=task.priority, status=task.status, progress=task.progress,

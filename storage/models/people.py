@@ -48,8 +48,12 @@ class Staff(Base):
 
     department: Mapped[Department | None] = relationship(lazy="joined",
                                                          foreign_keys=[department_id])
+    # Loaded when asked for (`await staff.awaitable_attrs.roles`, bot.services.people's
+    # with_roles): a person is read through a shift, a task or a seal far more often than
+    # their roles are, and a selectin load cost a query each time. Who may do what comes
+    # from the access gate's Actor, not from here.
     roles: Mapped[list[StaffRole]] = relationship(
-        lazy="selectin", cascade="all, delete-orphan", order_by="StaffRole.role"
+        lazy="select", cascade="all, delete-orphan", order_by="StaffRole.role"
     )
 
 
