@@ -103,7 +103,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         # One bot per SQLite file; `officebot restore` waits for this lock too.
         with running_lock(config.database.url):
-            services = Services(config, Database(config.database.url), SystemClock())
+            services = Services(config, Database(config.database.url,
+                                                 timeout=config.database.timeout),
+                                SystemClock())
             app = build_application(config, services)
             if args.webhook:
                 from bot.webhook import WebhookServer

@@ -58,6 +58,9 @@ class WebhookConfig:
 @dataclass(frozen=True)
 class DatabaseConfig:
     url: str = "sqlite+aiosqlite:///data/officebot.db"
+    # PostgreSQL: connecting, and each statement, give up after this. A network that drops
+    # packets without a reset would otherwise hold the bot's work until TCP gives up.
+    timeout: timedelta = timedelta(seconds=15)
 
 
 @dataclass(frozen=True)
@@ -351,7 +354,8 @@ def parse_config(text: str, path: str = "<string>") -> Config:
 
     config = Config(
         telegram=TelegramConfig(token=token, api_base_url=api, file_base_url=files),
-        database=DatabaseConfig(url=db_url),
+        database=DatabaseConfig(url=db_url, timeout=r.seconds(
+            "database.timeout_seconds", DatabaseConfig.timeout, minimum=1, maximum=600)),
         timezone=zone,
         language=language,
         admins=tuple(admins_raw),

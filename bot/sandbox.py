@@ -52,7 +52,7 @@ class Sandbox:
 
     async def start(self) -> None:
         await upgrade(self.config.database.url)
-        self.db = Database(self.config.database.url)
+        self.db = Database(self.config.database.url, timeout=self.config.database.timeout)
         self.services = Services(self.config, self.db, self.clock)
         if self.seed is not None:
             await self.seed(self.services)

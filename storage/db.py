@@ -10,6 +10,7 @@ import types
 import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -96,15 +97,25 @@ def ensure_sqlite_dir(url: str) -> None:
 
 
 def make_engine(url: str, *, foreign_keys: bool = True,
-                busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> AsyncEngine:
+                busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+                timeout: timedelta | None = None) -> AsyncEngine:
     """foreign_keys=False is for migrations only: SQLite alters a table by copying it and
     dropping the old one, which the rows pointing at it would forbid; the migration checks
     the keys itself afterwards. busy_timeout_ms=0 is for Database, which waits for a locked
-    file itself without holding up the event loop."""
+    file itself without holding up the event loop. `timeout` bounds connecting to
+    PostgreSQL and each statement there (not for migrations, which may run long)."""
     ensure_sqlite_dir(url)
-    if make_url(url).get_backend_name() != "sqlite":
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        limits: dict[str, Any] = {}
+        if timeout is not None and parsed.get_driver_name() == "asyncpg":
+            # Without them a connection whose packets vanish (no reset) waits for ever: the
+            # pre-ping, every statement, and a new connection (asyncpg's own limit, 60 s).
+            seconds = timeout.total_seconds()
+            limits = {"connect_args": {"timeout": seconds, "command_timeout": seconds},
+                      "pool_timeout": seconds}
         # A server can go away between two units of work: test a pooled connection first.
-        return create_async_engine(url, pool_pre_ping=True)
+        return create_async_engine(url, pool_pre_ping=True, **limits)
     engine = create_async_engine(url, module=_in_loop_dbapi())
     event.listen(engine.sync_engine, "connect", functools.partial(
         _sqlite_pragmas, foreign_keys=foreign_keys, busy_timeout_ms=busy_timeout_ms))
@@ -154,10 +165,11 @@ class DatabaseBusy(RuntimeError):
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, timeout: timedelta | None = None) -> None:
         self.url = url
         is_sqlite = make_url(url).get_backend_name() == "sqlite"
-        self.engine = make_engine(url, busy_timeout_ms=0 if is_sqlite else SQLITE_BUSY_TIMEOUT_MS)
+        self.engine = make_engine(url, busy_timeout_ms=0 if is_sqlite else SQLITE_BUSY_TIMEOUT_MS,
+                                  timeout=timeout)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._key = _sqlite_key(url) if is_sqlite else ""
 

@@ -1,6 +1,8 @@
 """A TCP proxy between the bot's engine and PostgreSQL, so a test can lose the database for
 real without any privilege over the server: `cut()` closes every open connection and turns
-new ones away, as a server that went down does; `restore()` lets them through again.
+new ones away, as a server that went down does; `stall()` keeps every connection open but
+lets no byte through, as a network that silently drops packets does (no reset ever comes);
+`restore()` lets them through again.
 
 `cut()` is synchronous so it can be called from inside a synchronous hook (the emulator's
 event callback) at an exact point of the bot's work, before the bot gets control back.
@@ -22,6 +24,8 @@ class PgProxy:
         # gone.
         self.refused = 0
         self.accepted = 0
+        self._flowing = asyncio.Event()
+        self._flowing.set()
         self._server: asyncio.Server | None = None
         self._transports: set[asyncio.BaseTransport] = set()
         self._pipes: set[asyncio.Task[None]] = set()
@@ -37,11 +41,17 @@ class PgProxy:
             transport.abort()
         self._transports.clear()
 
+    def stall(self) -> None:
+        """Bytes stop moving both ways; connections stay open and new ones are accepted."""
+        self._flowing.clear()
+
     def restore(self) -> None:
         self.up = True
+        self._flowing.set()
 
     async def stop(self) -> None:
         self.cut()
+        self._flowing.set()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -92,6 +102,7 @@ class PgProxy:
                 data = await reader.read(65536)
                 if not data:
                     break
+                await self._flowing.wait()
                 writer.write(data)
                 await writer.drain()
         except (ConnectionError, OSError):

@@ -46,6 +46,8 @@ def test_example_config_is_valid_and_documents_every_key() -> None:
         ("admins = [\"abc\"]", "admins", 1),
         ('[telegram]\ntoken = "not a token"', "telegram.token", 2),
         ('[database]\n# c\nurl = "mysql://x"', "database.url", 3),
+        ("[database]\ntimeout_seconds = 0", "database.timeout_seconds", 2),
+        ('[database]\ntimeout_seconds = "15s"', "database.timeout_seconds", 2),
         ("[outbox]\nbatch_size = 0", "outbox.batch_size", 2),
         ("[outbox]\ndispatch_interval_seconds = \"often\"", "outbox.dispatch_interval_seconds", 2),
         ("[invites]\nttl_hour = 5", "invites.ttl_hour", 2),
@@ -120,3 +122,9 @@ def test_cli_db_upgrade_and_check_config(tmp_path: Path) -> None:
                               check=False)
     assert upgraded.returncode == 0, upgraded.stderr
     assert (tmp_path / "data" / "bot.db").exists()
+
+
+def test_database_timeout_is_read_in_seconds() -> None:
+    assert parse_config("").database.timeout == timedelta(seconds=15)
+    assert parse_config("[database]\ntimeout_seconds = 2.5").database.timeout == \
+        timedelta(seconds=2.5)

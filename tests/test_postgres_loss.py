@@ -289,3 +289,37 @@ async def test_idle_loss_and_return_leaves_no_dead_connection(
         assert proxy.accepted > opened  # the dead ones were replaced by new connections
     finally:
         await box.stop()
+
+
+async def test_packets_silently_dropped_are_given_up_on_in_time(
+        config: Config, proxy: PgProxy, observer: Database) -> None:
+    """The network to PostgreSQL drops every packet and never resets (a dead link, a
+    firewall): without a limit the pre-ping, each statement and each new connection would
+    wait for ever. With `database.timeout_seconds` the user gets the apology, the outbox
+    keeps its rows, and when the network is back the bot works at once."""
+    routed = through(config, proxy)
+    quick = dataclasses.replace(routed, database=dataclasses.replace(
+        routed.database, timeout=timedelta(seconds=1)))
+    box = await running_bot(quick, scheduler=False)
+    try:
+        assert WHOAMI in texts(await box.send(STAFF, "/whoami"))
+        chats = await schedule_rows(box)
+        proxy.stall()
+
+        # Sandbox.send gives up after 20 s: a wait for ever fails the test here.
+        reply = texts(await box.send(STAFF, "/whoami"))
+        assert APOLOGY in reply and WHOAMI not in reply, reply
+        with pytest.raises(TimeoutError):
+            await box.tick()
+        assert sum(received(box, chats).values()) == 0
+        assert set((await statuses(observer)).values()) == {outbox.PENDING}
+
+        proxy.restore()
+        reply = texts(await box.send(STAFF, "/whoami"))
+        assert WHOAMI in reply and APOLOGY not in reply, reply
+        report = await box.tick()
+        assert report.failed == [] and len(report.sent) >= len(YEARS), report
+        assert all(n == 1 for n in received(box, chats).values())
+    finally:
+        proxy.restore()
+        await box.stop()
