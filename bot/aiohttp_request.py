@@ -10,13 +10,22 @@ client; this one keeps HTTPXRequest's defaults, timeouts and errors:
 - `pool_timeout` bounds waiting for a free connection, `connect_timeout` opening one,
   `read_timeout` waiting for the answer (getUpdates adds its long-poll time to it);
 - aiohttp has no write timeout: an upload is bounded as a whole by `write_timeout` (20 s for
-  files, `media_write_timeout`, as in PTB) plus `read_timeout`;
+  files, `media_write_timeout`, as in PTB), plus `read_timeout`, plus the time to send the
+  file at 16 KiB/s;
 - a timeout raises `TimedOut`, any other transport failure `NetworkError`, both from
-  telegram.error, so PTB's retries, our error handler and the dispatcher treat them as before.
+  telegram.error, so PTB's retries, our error handler and the dispatcher treat them as before;
+- a proxy from the environment (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY), as httpx
+  honours them: an office that reaches Telegram only through a proxy keeps working. HTTP(S)
+  proxies only; a SOCKS one is refused with a clear error (httpx needed an extra for it);
+- redirects are not followed (nor are they by httpx): a wrong `api_base_url` that redirects
+  must not send the token-bearing request elsewhere.
 """
 
 from __future__ import annotations
 
+import re
+import urllib.parse
+import urllib.request
 from typing import Any
 
 import aiohttp
@@ -29,14 +38,19 @@ Timeout = Any  # a float, None (no limit) or BaseRequest.DEFAULT_NONE
 
 BOT_POOL = 256
 GET_UPDATES_POOL = 1
+# An upload may take its write timeout plus the time to send it at this rate (a poor mobile
+# link): a large file on a slow line still goes, a stalled one gives up.
+UPLOAD_FLOOR_BYTES_PER_S = 16 * 1024
+# Control characters are not allowed in a multipart header; httpx percent-encoded them.
+_HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class AiohttpRequest(BaseRequest):
     """One aiohttp session and connection pool; made in `initialize`, inside the event loop
     that will use it (aiohttp binds a session to its loop), and made again after `shutdown`."""
 
-    __slots__ = ("_connect", "_media_write", "_pool", "_pool_size", "_read", "_session",
-                 "_write")
+    __slots__ = ("_connect", "_media_write", "_pool", "_pool_size", "_proxies", "_read",
+                 "_session", "_write")
 
     def __init__(self, connection_pool_size: int = BOT_POOL, *, read_timeout: float | None = 5.0,
                  write_timeout: float | None = 5.0, connect_timeout: float | None = 5.0,
@@ -49,6 +63,7 @@ class AiohttpRequest(BaseRequest):
         self._pool = pool_timeout
         self._media_write = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[str, str | None] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -67,6 +82,23 @@ class AiohttpRequest(BaseRequest):
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()
+        self._proxies.clear()
+
+    def _proxy_for(self, url: str) -> str | None:
+        """The environment's proxy for this URL's origin, looked up once per session."""
+        origin = url.split("/", 3)
+        key = "/".join(origin[:3])
+        if key not in self._proxies:
+            parts = urllib.parse.urlsplit(url)
+            found = None
+            if not urllib.request.proxy_bypass(parts.hostname or ""):
+                env = urllib.request.getproxies()
+                found = env.get(parts.scheme) or env.get("all")
+            if found and urllib.parse.urlsplit(found).scheme not in ("http", "https"):
+                raise NetworkError(f"the proxy {found!r} from the environment is not an HTTP(S) "
+                                   "proxy; the bot's Bot API client takes HTTP(S) proxies only")
+            self._proxies[key] = found or None
+        return self._proxies[key]
 
     async def do_request(
         self,
@@ -87,8 +119,11 @@ class AiohttpRequest(BaseRequest):
         pool = self._pool if isinstance(pool_timeout, _NOT_PASSED) else pool_timeout
         write = ((self._media_write if files else self._write)
                  if isinstance(write_timeout, _NOT_PASSED) else write_timeout)
+        size = sum(len(content) for _, content, _ in files.values()
+                   if isinstance(content, bytes)) if files else 0
         timeout = aiohttp.ClientTimeout(
-            total=(write or 0) + (read or 0) if files and write is not None else None,
+            total=(write + (read or 0) + size / UPLOAD_FLOOR_BYTES_PER_S
+                   if files and write is not None else None),
             # aiohttp's `connect` is the wait for a pooled connection plus opening a new one.
             connect=None if pool is None and connect is None else (pool or 0) + (connect or 0),
             sock_connect=connect,
@@ -101,12 +136,15 @@ class AiohttpRequest(BaseRequest):
             form = aiohttp.FormData(request_data.json_parameters if request_data else None,
                                     quote_fields=False)
             for name, (filename, content, mime) in files.items():
-                form.add_field(name, content, filename=filename, content_type=mime)
+                form.add_field(name, content, filename=_HEADER_UNSAFE.sub("_", filename),
+                               content_type=mime)
             data = form
         elif request_data is not None:
             data = request_data.json_parameters  # sent form-encoded, as PTB's httpx client does
+        proxy = self._proxy_for(url)
         try:
-            async with session.request(method, url, data=data, timeout=timeout) as response:
+            async with session.request(method, url, data=data, timeout=timeout, proxy=proxy,
+                                       allow_redirects=False) as response:
                 return response.status, await response.read()
         except aiohttp.ConnectionTimeoutError as err:
             raise TimedOut("Timed out waiting for a connection to the Bot API "

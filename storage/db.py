@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+PG_RECYCLE_SECONDS = 300
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, foreign_keys: bool = True,
@@ -113,7 +114,11 @@ def make_engine(url: str, *, foreign_keys: bool = True,
             # pre-ping, every statement, and a new connection (asyncpg's own limit, 60 s).
             seconds = timeout.total_seconds()
             limits = {"connect_args": {"timeout": seconds, "command_timeout": seconds},
-                      "pool_timeout": seconds}
+                      "pool_timeout": seconds,
+                      # A firewall or NAT between here and the server may forget an idle
+                      # connection silently; one older than this is replaced before use
+                      # instead of costing someone a wait of `timeout` at the pre-ping.
+                      "pool_recycle": PG_RECYCLE_SECONDS}
         # A server can go away between two units of work: test a pooled connection first.
         return create_async_engine(url, pool_pre_ping=True, **limits)
     engine = create_async_engine(url, module=_in_loop_dbapi())

@@ -1,8 +1,9 @@
 """A TCP proxy between the bot's engine and PostgreSQL, so a test can lose the database for
 real without any privilege over the server: `cut()` closes every open connection and turns
 new ones away, as a server that went down does; `stall()` keeps every connection open but
-lets no byte through, as a network that silently drops packets does (no reset ever comes);
-`restore()` lets them through again.
+lets no byte through, as a network that silently drops packets looks from either end (no
+reset ever comes; what was held back is delivered after `restore()`, as TCP would resend
+it); `restore()` lets them through again.
 
 `cut()` is synchronous so it can be called from inside a synchronous hook (the emulator's
 event callback) at an exact point of the bot's work, before the bot gets control back.

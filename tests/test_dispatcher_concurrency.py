@@ -16,6 +16,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from bot.clock import ManualClock
@@ -430,6 +431,8 @@ def test_what_counts_as_the_database_lost() -> None:
     assert database_lost(DBAPIError("connect", {}, driver))
     assert database_lost(OperationalError("SELECT 1", {}, driver))
     assert database_lost(ConnectionResetError(104, "Connection reset by peer"))
+    assert database_lost(TimeoutError())  # database.timeout_seconds ran out (asyncpg)
+    assert database_lost(PoolTimeout("QueuePool limit of size 5 overflow 10 reached"))
     assert not database_lost(IntegrityError("INSERT", {}, Exception("unique")))
     assert not database_lost(ProgrammingError("SELECT x", {}, Exception("no column")))
     assert not database_lost(ValueError("a bug"))

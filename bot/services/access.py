@@ -73,6 +73,7 @@ class Actor:
 
     @classmethod
     def of(cls, staff: Staff, default_language: str) -> Actor:
+        """Needs staff.roles loaded: call bot.services.people.actor_of, which loads them."""
         return cls(
             id=staff.id,
             name=staff.name,

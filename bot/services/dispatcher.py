@@ -39,6 +39,7 @@ from sqlalchemy.exc import (
     NotSupportedError,
     ProgrammingError,
 )
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -85,8 +86,10 @@ def database_lost(exc: BaseException) -> bool:
     """The database could not be reached (as opposed to a statement it refused): the same
     statement will work once it is back. Refusals are the DBAPI's integrity, programming,
     data and not-supported errors; everything else from the driver — a connection reset, a
-    connection that could not be opened (asyncpg's come as plain DBAPIError) — is a loss."""
-    if isinstance(exc, OSError):
+    connection that could not be opened (asyncpg's come as plain DBAPIError) — is a loss, and
+    so is waiting too long: for a statement or a connection (`database.timeout_seconds`,
+    raised as TimeoutError) or for a free connection from the pool (SQLAlchemy's own)."""
+    if isinstance(exc, OSError | TimeoutError | PoolTimeout):
         return True
     return isinstance(exc, DBAPIError) and (exc.connection_invalidated or not isinstance(
         exc, IntegrityError | ProgrammingError | DataError | NotSupportedError))
