@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import gc
 import logging
 import re
 import tempfile
@@ -49,7 +50,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, MessageHandler, filters
 
 from bench.common import bench_config, header, out, percentile, rss_mb
-from bot.app import ALLOWED_UPDATES, build_application, prepare
+from bot.app import ALLOWED_UPDATES, build_application, freeze_startup_heap, prepare
 from bot.clock import ManualClock
 from bot.config import Config, TelegramConfig
 from bot.emulator import BotApiEmulator
@@ -197,6 +198,9 @@ class Bench:
         if self.db is not None:
             await self.db.dispose()
         await self.emu.stop()
+        # What this bot froze goes back to the collector: the next bot of this benchmark
+        # freezes its own start-up, as its own process would.
+        gc.unfreeze()
 
 
 def _emulator(latency: float, clock: ManualClock | None = None) -> BotApiEmulator:
@@ -230,6 +234,7 @@ async def start_ours(workdir: Path, tag: str, *, latency: float = 0.0,
     emu.subscribe(bench.on_event)
     await app.initialize()
     await prepare(app)
+    freeze_startup_heap()  # as `officebot run` does
     await app.start()
     assert app.updater is not None
     await app.updater.start_polling(poll_interval=0, timeout=10,

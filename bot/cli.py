@@ -84,7 +84,7 @@ def cmd_run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_CONFIG
     _logging(args.verbose)
-    from bot.app import ALLOWED_UPDATES, build_application
+    from bot.app import ALLOWED_UPDATES, build_application, freeze_startup_heap
     from bot.clock import SystemClock
     from bot.services.container import Services
     from storage.db import Database
@@ -107,6 +107,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                                                  timeout=config.database.timeout),
                                 SystemClock())
             app = build_application(config, services)
+            freeze_startup_heap()
             if args.webhook:
                 from bot.webhook import WebhookServer
 
