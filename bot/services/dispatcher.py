@@ -198,8 +198,12 @@ class Dispatcher:
                 for recipient_id, row_ids in by_person.items():
                     state.holding[recipient_id] = len(row_ids)
                     group.create_task(self._deliver_in_order(recipient_id, row_ids, token, state))
-                if not waiting or not state.in_hand:
+                if not waiting:
                     break  # nothing more is due (the pass's `now` does not move)
+                if not state.in_hand:
+                    # The people passed over finished while the claim waited for its turn
+                    # at the database: claim again, now without them passed over.
+                    continue
                 # More is due: rows beyond this claim, or passed over because their person's
                 # earlier rows are still going. Claim again once a row is done.
                 await state.wait_for_one()
