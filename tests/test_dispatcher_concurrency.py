@@ -423,6 +423,56 @@ async def test_one_persons_backlog_does_not_hold_up_the_others(services: Service
     assert starts.index((FIRST_CHAT + 1, "q-1")) < starts.index((FIRST_CHAT, "p-2")), starts
 
 
+class ClaimOutlivesTheRowsItPassedOver(Dispatcher):
+    """A claim that passes somebody over returns only once that person's rows are all done:
+    as when the claim waits for its turn at the database while their last row is marked."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)  # type: ignore[arg-type]
+        self.done: dict[int, asyncio.Event] = {}
+        self.raced = 0
+
+    def _finished(self, recipient_id: int) -> asyncio.Event:
+        return self.done.setdefault(recipient_id, asyncio.Event())
+
+    async def _deliver_in_order(self, recipient_id: int, row_ids: list[int], token: str,
+                                state: object) -> None:
+        self._finished(recipient_id).clear()
+        await super()._deliver_in_order(recipient_id, row_ids, token, state)  # type: ignore[arg-type]
+        self._finished(recipient_id).set()
+
+    async def _claim(self, now: object, token: str, room: int, passed_over: set[int]
+                     ) -> tuple[list[tuple[int, int]], bool]:
+        waiting_for = set(passed_over)
+        claimed, waiting = await super()._claim(now, token, room, passed_over)  # type: ignore[arg-type]
+        if not claimed and waiting_for:
+            self.raced += 1
+            for recipient_id in waiting_for:
+                await self._finished(recipient_id).wait()
+        return claimed, waiting
+
+
+async def test_a_claim_that_outlives_the_rows_it_passed_over_claims_again(
+        services: Services) -> None:
+    """Slow 干部0 has a row going; the next claim passes them over and finds nothing else, and
+    by the time it returns their row is done: the pass claims again and sends their second
+    row, instead of ending with it left for the next tick."""
+    slow, fast = await people(services, 2)
+    await schedule(services, [("p0-1", slow), ("p1-1", fast), ("p0-2", slow)])
+    telegram = Telegram(delay=0.01)
+    telegram.slow.add(FIRST_CHAT)
+    config = dataclasses.replace(services.config, outbox=dataclasses.replace(
+        services.config.outbox, batch_size=2))
+    racing = ClaimOutlivesTheRowsItPassedOver(services.db, config, services.clock, telegram)
+
+    report = await racing.dispatch_due()
+
+    assert racing.raced == 1  # the race happened
+    assert len(report.sent) == 3 and not (report.failed or report.retried), report
+    assert telegram.received(FIRST_CHAT) == ["p0-1", "p0-2"]
+    assert {row.status for row in (await rows(services)).values()} == {outbox.SENT}
+
+
 def test_what_counts_as_the_database_lost() -> None:
     """Lost: the connection reset or never opened (asyncpg reports a connection closed while
     connecting as a plain DBAPIError, as seen in the PostgreSQL-loss test under load).
