@@ -85,24 +85,25 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     _logging(args.verbose)
     from bot.app import ALLOWED_UPDATES, build_application, freeze_startup_heap
+    from bot.backup import BackupError, running_lock
     from bot.clock import SystemClock
     from bot.services.container import Services
     from storage.db import Database
     from storage.migrate import upgrade
 
     try:
-        asyncio.run(upgrade(config.database.url))
-    except (OSError, TimeoutError) as exc:
-        return _database_error(config, exc)
-    except Exception as exc:
-        if type(exc).__module__.startswith(("sqlalchemy", "asyncpg")):
-            return _database_error(config, exc)
-        raise
-    from bot.backup import BackupError, running_lock
-
-    try:
-        # One bot per SQLite file; `officebot restore` waits for this lock too.
+        # One bot per SQLite file; `officebot restore` waits for this lock too. Taken before
+        # the upgrade: a newer version started beside a running bot must not change the
+        # schema beneath it (as `officebot db upgrade` refuses to).
         with running_lock(config.database.url):
+            try:
+                asyncio.run(upgrade(config.database.url))
+            except (OSError, TimeoutError) as exc:
+                return _database_error(config, exc)
+            except Exception as exc:
+                if type(exc).__module__.startswith(("sqlalchemy", "asyncpg")):
+                    return _database_error(config, exc)
+                raise
             services = Services(config, Database(config.database.url,
                                                  timeout=config.database.timeout),
                                 SystemClock())

@@ -132,6 +132,36 @@ async def test_run_with_the_database_down_says_so_and_exits(tmp_path: Path) -> N
     assert "secret" not in text and "Traceback" not in text
 
 
+async def test_run_beside_a_running_bot_leaves_the_schema_alone(tmp_path: Path) -> None:
+    """A newer version started while the old bot runs on the same file is refused before it
+    migrates anything: the running bot's schema stays as it was."""
+    import sqlite3
+
+    from bot.backup import known_revisions, running_lock
+    from storage.migrate import upgrade
+
+    database = tmp_path / "office.db"
+    url = f"sqlite+aiosqlite:///{database}"
+    oldest = known_revisions()[0]
+    await upgrade(url, oldest)
+    config = tmp_path / "config.toml"
+    config.write_text('[telegram]\ntoken = "424242:RUNtest"\n'
+                      f'[database]\nurl = "{url}"\n', encoding="utf-8")
+
+    def revision() -> str:
+        with sqlite3.connect(database) as conn:
+            return str(conn.execute("SELECT version_num FROM alembic_version").fetchone()[0])
+
+    with running_lock(url):  # as the running `officebot run` holds it
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "--config", str(config), cwd=ROOT, env=_env(),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    text = output.decode()
+    assert process.returncode == 7 and "another officebot is running" in text, text
+    assert revision() == oldest
+
+
 async def test_backup_and_restore_commands(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text(
