@@ -108,12 +108,16 @@ def cmd_run(args: argparse.Namespace) -> int:
                                                  timeout=config.database.timeout),
                                 SystemClock())
             app = build_application(config, services)
-            freeze_startup_heap()
             if args.webhook:
                 from bot.webhook import WebhookServer
 
-                asyncio.run(WebhookServer(app, config, services).serve())
+                server = WebhookServer(app, config, services)
+                # After the server is built, so its modules (uvicorn, starlette) are frozen
+                # with the rest of start-up.
+                freeze_startup_heap()
+                asyncio.run(server.serve())
             else:
+                freeze_startup_heap()
                 app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
     except BackupError as exc:
         print(f"officebot: {exc}", file=sys.stderr)
