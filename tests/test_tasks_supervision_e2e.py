@@ -229,7 +229,8 @@ async def test_weekly_report_figures_and_sheet(sandbox: Sandbox) -> None:
     waiting = await make_task(box, title="整改信访件", owner="吴涛", deadline="11月29日")
     from_meeting = await make_task(box, title="落实村道修缮", owner="周敏", deadline="12月20日",
                                    meeting_id=meeting.id)
-    dropped = await make_task(box, title="撤销事项", deadline="12月20日")
+    # A meeting decision dropped the same day: listed while its week lasts, then not.
+    dropped = await make_task(box, title="撤销事项", deadline="12月20日", meeting_id=meeting.id)
     await box.services.task_assign.cancel(wang, dropped.id, "不再需要")
     assert yang.id  # 杨静 does nothing: her task goes overdue
     inbox = Inbox(box)
@@ -250,8 +251,11 @@ async def test_weekly_report_figures_and_sheet(sandbox: Sandbox) -> None:
     assert "▪ 经济发展办（1 件）\n　杨静（1 件）\n　　" \
            f"#{late.id} 报送经济运行分析 · 时限 11月28日（周六） · 已逾期 2 天" in report
     assert f"▪ 社会事务办（1 件）\n　吴涛（1 件）\n　　#{waiting.id} 整改信访件" in report
+    # The heading says what is listed: open, or completed or cancelled within the week.
+    assert "会议决定事项（未办结及近 7 日办结、撤销）\n" in report
     assert (f"#{from_meeting.id} 落实村道修缮（党委会 11月27日（周五））· 周敏 · 待接收"
             in report)
+    assert f"#{dropped.id} 撤销事项（党委会 11月27日（周五））· 张伟 · 已撤销" in report
     assert "督查通报" in inbox.new(LEADER_2) and "督查通报" not in inbox.new(CLERK_KEEPER)
 
     # The report's button: the ledger as an Excel file.
@@ -281,6 +285,17 @@ async def test_weekly_report_figures_and_sheet(sandbox: Sandbox) -> None:
     assert "Supervision report" not in texts(await box.send(LEADER_2, "/lang en"))
     english = texts(await box.send(LEADER_2, "/task_report"))
     assert "Supervision report" in english and "On-time completion 100%" in english
+    assert "Meeting decisions (open, or completed or cancelled in the last 7 days)\n" in english
+
+    # A week on: the decision dropped on 11-27 is out of the report, the one dropped on
+    # 12-01 is in it.
+    await box.advance_to(local(2026, 12, 1, 10, 0))
+    await box.services.task_assign.cancel(wang, from_meeting.id, "会议决定调整")
+    await box.advance_to(local(2026, 12, 4, 12, 0))
+    later = texts(await box.send(LEADER, "/task_report"))
+    assert "会议决定事项（未办结及近 7 日办结、撤销）\n" in later
+    assert f"#{from_meeting.id} 落实村道修缮（党委会 11月27日（周五））· 周敏 · 已撤销" in later
+    assert f"#{dropped.id} 撤销事项" not in later
 
 
 # --- the leaders' daily digest ------------------------------------------------------------------

@@ -58,7 +58,7 @@ ZH: dict[str, str] = {
         "近 7 日新交办 {new} 件，办结 {closed} 件。\n"
         "{rate}\n"
         "<b>逾期事项</b>（{overdue_count} 件）\n{overdue}\n"
-        "<b>会议决定事项</b>（未办结及近 7 日办结）\n{meetings}"
+        "<b>会议决定事项</b>（未办结及近 7 日办结、撤销）\n{meetings}"
     ),
     "task_sup.report_rate": "按时办结率 {rate}%（按时 {on_time} 件 / 已办结 {done} 件）",
     "task_sup.report_rate_none": "按时办结率：暂无办结事项",
@@ -156,7 +156,8 @@ EN: dict[str, str] = {
         "Last 7 days: {new} new, {closed} completed.\n"
         "{rate}\n"
         "<b>Overdue</b> ({overdue_count})\n{overdue}\n"
-        "<b>Meeting decisions</b> (open, or closed in the last 7 days)\n{meetings}"
+        "<b>Meeting decisions</b> (open, or completed or cancelled in the last 7 days)\n"
+        "{meetings}"
     ),
     "task_sup.report_rate": "On-time completion {rate}% ({on_time} on time / {done} complete)",
     "task_sup.report_rate_none": "On-time completion: nothing completed yet",
