@@ -6,25 +6,27 @@ header). Secret accepted and refused, bad bodies refused while the bot keeps ser
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import socket
 import tempfile
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from bot.app import build_application
+from bot.app import TICK_JOB, build_application
 from bot.clock import ManualClock
-from bot.config import Config, WebhookConfig
+from bot.config import Config, OutboxConfig, WebhookConfig
 from bot.demo.seed import PERSONAS, seed_office
 from bot.emulator import BotApiEmulator
 from bot.sandbox import SANDBOX_TOKEN, SANDBOX_USERNAME
 from bot.services.container import Services
 from bot.updates import OrderedUpdateProcessor
-from bot.webhook import SECRET_HEADER, WebhookServer
+from bot.webhook import DISPATCHER_GRACE, DISPATCHER_GRACE_MIN, SECRET_HEADER, WebhookServer
 from storage.db import Database
 from storage.migrate import upgrade
 from tests.conftest import STAFF, STAFF_EN, START
@@ -47,6 +49,7 @@ class Running:
     task: asyncio.Task[None]
     url: str
     processor: OrderedUpdateProcessor
+    clock: ManualClock
 
     def take_updates(self) -> list[dict[str, Any]]:
         """What Telegram would post: the updates people made since the last take."""
@@ -86,24 +89,28 @@ async def until(done: Callable[[], bool]) -> None:
             await asyncio.sleep(0.01)
 
 
-@pytest.fixture
-async def running(config: Config) -> AsyncIterator[Running]:
+@contextlib.asynccontextmanager
+async def serving(config: Config, *, run_scheduler: bool = True, latency: float = 0.0,
+                  outbox: OutboxConfig | None = None) -> AsyncIterator[Running]:
+    """The bot in webhook mode, Telegram played by the emulator (`latency` seconds added to
+    each Bot API call), stopped at the end if the test has not stopped it."""
     port = free_port()
     config = dataclasses.replace(config, webhook=WebhookConfig(
         url="https://bot.example.test/telegram", listen="127.0.0.1", port=port,
-        secret_token=SECRET, max_body_bytes=64 * 1024))
+        secret_token=SECRET, max_body_bytes=64 * 1024), outbox=outbox or config.outbox)
     await upgrade(config.database.url)
-    services = Services(config, Database(config.database.url), ManualClock(START))
+    clock = ManualClock(START)
+    services = Services(config, Database(config.database.url), clock)
     await seed_office(services)
     emu = BotApiEmulator(token=SANDBOX_TOKEN, bot_username=SANDBOX_USERNAME,
-                         now=services.clock.now)
+                         now=clock.now, latency=latency)
     await emu.start()
     for persona in PERSONAS:
         emu.add_user(user_id=persona.telegram_id, first_name=persona.name,
                      language_code="en" if persona.language == "en" else "zh-hans")
     processor = OrderedUpdateProcessor()
     app = build_application(config, services, token=SANDBOX_TOKEN, base_url=emu.base_url,
-                            base_file_url=emu.base_file_url, run_scheduler=True,
+                            base_file_url=emu.base_file_url, run_scheduler=run_scheduler,
                             processor=processor)
     hook = WebhookServer(app, config, services)
     server = hook.server()
@@ -112,10 +119,19 @@ async def running(config: Config) -> AsyncIterator[Running]:
     await until(lambda: bool(emu.state.webhook.get("url")) or task.done())
     if task.done():
         task.result()
-    yield Running(emu, services, hook, server, task, f"http://127.0.0.1:{port}", processor)
-    server.should_exit = True
-    await asyncio.wait_for(task, 30)
-    await emu.stop()
+    try:
+        yield Running(emu, services, hook, server, task, f"http://127.0.0.1:{port}",
+                      processor, clock)
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 30)
+        await emu.stop()
+
+
+@pytest.fixture
+async def running(config: Config) -> AsyncIterator[Running]:
+    async with serving(config) as bot:
+        yield bot
 
 
 async def test_updates_with_the_secret_are_served_and_telegram_was_told_the_secret(
@@ -199,6 +215,45 @@ async def test_health_tells_database_dispatcher_and_last_update(running: Running
                 await running.services.db.dispose()
                 running.services.db = real
         assert down.status_code == 503 and down.json()["database"] is False
+
+
+async def test_health_says_503_once_the_dispatcher_has_not_come_round_within_the_grace(
+        running: Running) -> None:
+    """Alive means a pass started or ended at most the grace period ago, by the bot's clock;
+    beyond it /healthz answers 503 with "dispatcher": false, the database still fine."""
+    jobs = running.hook.app.job_queue
+    assert jobs is not None
+    tick = jobs.get_jobs_by_name(TICK_JOB)
+    assert len(tick) == 1
+    grace = max(running.services.config.outbox.dispatch_interval * DISPATCHER_GRACE,
+                DISPATCHER_GRACE_MIN)
+    tick[0].enabled = False  # the scheduler stuck: no more passes
+    await running.services.tick()  # waits for a tick under way; the last pass ends now
+    async with httpx.AsyncClient() as client:
+        running.clock.advance(grace)
+        edge = await client.get(running.url + "/healthz")
+        running.clock.advance(timedelta(seconds=1))
+        stale = await client.get(running.url + "/healthz")
+        tick[0].enabled = True
+        await running.services.tick()  # a pass: alive again
+        again = await client.get(running.url + "/healthz")
+    assert (edge.status_code, edge.json()["dispatcher"]) == (200, True)
+    assert stale.status_code == 503
+    assert {key: stale.json()[key] for key in ("ok", "database", "dispatcher", "accepting")} \
+        == {"ok": False, "database": True, "dispatcher": False, "accepting": True}
+    assert (again.status_code, again.json()["dispatcher"]) == (200, True)
+
+
+async def test_an_instance_without_the_scheduler_has_no_dispatcher_to_judge(
+        config: Config) -> None:
+    """Its dispatcher never runs: /healthz says null for it and judges by the rest."""
+    async with serving(config, run_scheduler=False) as bot, httpx.AsyncClient() as client:
+        bot.clock.advance(timedelta(hours=1))
+        health = await client.get(bot.url + "/healthz")
+    assert bot.services.dispatcher is not None and bot.services.dispatcher.last_run is None
+    assert health.status_code == 200
+    assert {key: health.json()[key] for key in ("ok", "database", "dispatcher")} \
+        == {"ok": True, "database": True, "dispatcher": None}
 
 
 async def test_a_stop_finishes_the_updates_already_taken(running: Running) -> None:
