@@ -5,6 +5,7 @@ another in one task is refused at once instead of waiting on itself."""
 from __future__ import annotations
 
 import asyncio
+import math
 import sqlite3
 import threading
 from pathlib import Path
@@ -29,6 +30,14 @@ async def db(config: Config) -> Database:
     await database.dispose()
 
 
+@pytest.fixture
+def locked_is_fatal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A unit that finds the file locked fails at once instead of waiting and trying again.
+    That wait is for other processes; without it, a test of this process's turns fails when
+    two of our units reach the file together, instead of passing for the retry's sake."""
+    monkeypatch.setattr(storage.db, "LOCKED_RETRY", (math.inf, math.inf))
+
+
 def department(name: str) -> Department:
     return Department(name=name, created_at=START)
 
@@ -50,7 +59,8 @@ async def test_a_unit_opened_inside_another_in_one_task_is_refused_at_once(db: D
     assert await departments(db) == 1
 
 
-async def test_units_that_wait_mid_way_take_turns_and_lose_nothing(db: Database) -> None:
+async def test_units_that_wait_mid_way_take_turns_and_lose_nothing(
+        db: Database, locked_is_fatal: None) -> None:
     """Forty units, each reading, yielding to the loop, then writing: on SQLite with the
     write lock taken at BEGIN, a unit that started while another was mid-way used to wait
     in SQLite's busy handler; now it waits for its turn, and every write lands once."""
@@ -76,7 +86,8 @@ async def test_units_that_wait_mid_way_take_turns_and_lose_nothing(db: Database)
         assert all(order[i][0] == order[i + 1][0] for i in range(0, len(order), 2))
 
 
-async def test_two_databases_on_one_file_share_the_turns(config: Config) -> None:
+async def test_two_databases_on_one_file_share_the_turns(config: Config,
+                                                        locked_is_fatal: None) -> None:
     if not config.database.url.startswith("sqlite"):
         pytest.skip("turns are for SQLite's single writer; PostgreSQL locks rows")
     await upgrade(config.database.url)
@@ -172,7 +183,8 @@ async def test_a_busy_turn_ends_in_a_clear_error_not_a_hang(
 
 
 async def test_one_file_spelled_two_ways_is_one_turn(config: Config, tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    locked_is_fatal: None) -> None:
     if not config.database.url.startswith("sqlite"):
         pytest.skip("turns are SQLite's")
     await upgrade(config.database.url)
