@@ -11,7 +11,7 @@ from telegram import Message
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.i18n import t
+from bot.i18n import render, t
 from bot.services.outbox import SentCard
 from bot.text import Markup
 from handlers.context import BotContext
@@ -21,8 +21,9 @@ log = logging.getLogger(__name__)
 
 
 def line_text(lang: str, line: dict[str, object]) -> Markup:
-    """A state line (a catalog ref such as seal.line.withdrawn) in one reader's language."""
-    return t(lang, str(line["t"]), **{k: v for k, v in line.items() if k != "t"})
+    """A state line (a catalog ref such as seal.line.withdrawn, or a 会签 step's decisions as
+    lines of them) in one reader's language."""
+    return render(lang, line)
 
 
 def card_text(card: SentCard, line: dict[str, object]) -> str:

@@ -35,7 +35,7 @@ from telegram.ext import (
 from bot.i18n import lines, ref
 from bot.services.errors import Conflict, DomainError, InvalidInput
 from bot.services.notifier import render_buttons
-from bot.services.seals import Outcome
+from bot.services.seals import DecisionOutcome
 from handlers import account
 from handlers.common import (
     FRESH,
@@ -79,7 +79,7 @@ async def _refresh(context: BotContext, request_id: int, pressed: Message | None
         await close_cards(context, outcome.cards, outcome.line, pressed)
 
 
-def _done_text(context: BotContext, outcome: Outcome) -> str:
+def _done_text(context: BotContext, outcome: DecisionOutcome) -> str:
     view = outcome.request
     return str(context.t(f"seal_approval.done.{outcome.result}", id=view.id, title=view.title,
                          next=lines(list(view.waiting_on), ref("list.sep"))))

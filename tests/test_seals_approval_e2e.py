@@ -213,6 +213,52 @@ async def test_any_of_the_second_approver_sees_the_first_ones_decision(box: Sand
                    for m in box.emu.bot_messages(keeper)), keeper
 
 
+# --- an all-of step (会签) ------------------------------------------------------------------------
+
+
+async def test_all_of_the_first_approver_waits_for_the_second(box: Sandbox) -> None:
+    admin = await box.services.people.resolve_actor(CHEN, "", None)
+    assert admin is not None
+    await box.services.seals.add_seal(admin, "财务专用章", "刘芳", "王建国+李明华 > 赵丽")
+    view = await submit(box, ZHANG, "财务专用章")
+    await box.tick()
+    wang, li = card(box, WANG, view.id), card(box, LI, view.id)
+    assert "会签" in wang["text"] and buttons(li) == [APPROVE, REJECT]
+
+    # The first of the two: told the others still decide; the request waits at this step.
+    assert popup(await box.press(WANG, APPROVE, wang["message_id"])) \
+        == "已批准，待其他会签人审批。"
+    assert buttons(card(box, WANG, view.id)) == []
+    assert buttons(card(box, LI, view.id)) == [APPROVE, REJECT]
+    await box.tick()
+    assert cards(box, ZHAO, view.id) == [] and await status(box, view.id) == "pending"
+
+    # The second: the step is done, the request moves on to 赵丽; both cards show both.
+    box.clock.advance(timedelta(minutes=5))
+    assert popup(await box.press(LI, APPROVE, li["message_id"])) == "已批准，已转 赵丽 审批。"
+    for uid in (WANG, LI):
+        closed = card(box, uid, view.id)
+        assert "✅ 王建国 已于 11-27 10:00 批准\n✅ 李明华 已于 11-27 10:05 批准" \
+            in closed["text"], uid
+        assert buttons(closed) == [], uid
+    await box.tick()
+    assert "第 2/2 步" in card(box, ZHAO, view.id)["text"]
+    assert await status(box, view.id) == "pending"
+
+    # In English for an approver who reads English, first of the two again.
+    await box.send(LI, "/lang en")
+    other = await submit(box, ZHANG, "财务专用章", title="关于拨付防火物资经费的请示")
+    await box.tick()
+    english = box.emu.bot_messages(LI)[-1]
+    assert f"Seal request #{other.id} (step 1/2" in english["text"]
+    assert popup(await box.press(LI, "✅ Approve", english["message_id"])) \
+        == "Approved; waiting for the other approvers of this step."
+    assert popup(await box.press(WANG, APPROVE, card(box, WANG, other.id)["message_id"])) \
+        == "已批准，已转 赵丽 审批。"
+    await box.tick()
+    assert len(cards(box, ZHAO, other.id)) == 1
+
+
 # --- self-approval routed past --------------------------------------------------------------------
 
 

@@ -75,6 +75,12 @@ def t(lang: str, key: str, **params: object) -> Markup:
     return Markup(template.format(**{name: _value(lang, value) for name, value in params.items()}))
 
 
+def render(lang: str, value: object) -> Markup:
+    """One parameter as `t` renders it (a ref, lines of them, a {"zh", "en"} pair, or plain
+    text, escaped): for a line kept as data, e.g. a seal card's state line."""
+    return _value(lang, value)
+
+
 def _value(lang: str, value: object) -> Markup:
     if isinstance(value, dict):
         if "t" in value:

@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -187,15 +187,25 @@ class RequestView:
 @dataclass(frozen=True)
 class Outcome:
     """What one decision or withdrawal did, for the handler: the request now, the line that
-    tells the state (a ref), and the delivered cards that must be edited to show it."""
+    tells the state (a ref, or for a 会签 step its decisions as lines of refs), and the
+    delivered cards that must be edited to show it."""
 
     request: RequestView
     line: dict[str, object]
     cards: tuple[outbox.SentCard, ...]
     final: bool
-    # What a decision did: "approved" / "rejected" (the request), "step" (on to the next
-    # step), "partial" (a 会签 step still waits for the others). Empty for the rest.
-    result: str = ""
+
+
+# What a decision did: "approved" / "rejected" (the request), "step" (on to the next step),
+# "partial" (a 会签 step still waits for the others). Each names a seal_approval.done.* text.
+DecisionResult = Literal["approved", "rejected", "step", "partial"]
+
+
+@dataclass(frozen=True)
+class DecisionOutcome(Outcome):
+    """An Outcome of `decide`, with what the decision did for the decider's reply."""
+
+    result: DecisionResult
 
 
 @dataclass(frozen=True)
@@ -578,7 +588,7 @@ class SealService:
             return await self._view(s, request, state)
 
     async def decide(self, actor: Actor, request_id: int, approve: bool,
-                     comment: str = "") -> Outcome:
+                     comment: str = "") -> DecisionOutcome:
         """One approver's decision. The outcome's cards are every delivered card and
         reminder of the step that is now decided (or, in a 会签 step still waiting for
         others, the decider's own), for the handler to edit."""
@@ -631,9 +641,10 @@ class SealService:
             elif decided.final:
                 await self.tell(s, view, "seal.note_rejected", [view.applicant_id], now,
                                  name=d.name, reason=d.comment)
-            result = request.status if decided.final else \
-                "step" if decided.step_completed else "partial"
-            return Outcome(view, line, tuple(cards), decided.final, result)
+            result: DecisionResult = (
+                ("approved" if request.status == APPROVED else "rejected") if decided.final
+                else "step" if decided.step_completed else "partial")
+            return DecisionOutcome(view, line, tuple(cards), decided.final, result)
 
     async def withdraw(self, actor: Actor, request_id: int) -> Outcome:
         now = self.clock.now()
