@@ -12,8 +12,9 @@ from bot.services.access import Actor, Role, parse_roles
 from bot.services.audit import history
 from bot.services.container import Services
 from bot.services.errors import DomainError, InvalidInput
-from bot.services.people import StaffDraft
-from storage.models import Staff
+from bot.services.people import StaffDraft, actor_of
+from storage.models import Staff, StaffRole
+from tests.conftest import START
 
 
 async def admin(services: Services) -> Actor:
@@ -66,3 +67,29 @@ def test_roles_from_office_words() -> None:
     assert parse_roles("") == {Role.STAFF}
     with pytest.raises(InvalidInput):
         parse_roles("队长")
+
+
+
+async def test_the_gate_and_actor_of_make_the_same_actor(services: Services) -> None:
+    """resolve_actor reads columns, actor_of an ORM object: one person, one Actor."""
+    async with services.db.transaction() as s:
+        dept, _ = await services.people.department(s, "党政办", START)
+        s.add_all([
+            Staff(name="郑琳", department_id=dept.id, title="副主任", language=None,
+                  telegram_user_id=3001, created_at=START,
+                  roles=[StaffRole(role=r) for r in ("clerk", "leader", "seal_keeper")]),
+            Staff(name="孙强", telegram_user_id=3002, created_at=START, roles=[])])
+    made: dict[int, Actor] = {}
+    for telegram_user_id in (3001, 3002):
+        gate = await services.people.resolve_actor(telegram_user_id, "", None)
+        async with services.db.transaction() as s:
+            staff = await s.scalar(select(Staff).where(
+                Staff.telegram_user_id == telegram_user_id))
+            assert staff is not None
+            made[telegram_user_id] = await actor_of(staff, services.config.language)
+        assert gate == made[telegram_user_id]
+    zheng, sun = made[3001], made[3002]
+    assert zheng.roles == {Role.CLERK, Role.LEADER, Role.SEAL_KEEPER}
+    assert (zheng.department, zheng.title) == ("党政办", "副主任")
+    assert zheng.language == services.config.language  # none of their own: the office's
+    assert sun.roles == frozenset() and (sun.department, sun.department_id) == ("", None)

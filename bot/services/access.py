@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -74,13 +75,20 @@ class Actor:
     @classmethod
     def of(cls, staff: Staff, default_language: str) -> Actor:
         """Needs staff.roles loaded: call bot.services.people.actor_of, which loads them."""
+        return cls.from_fields(
+            id=staff.id, name=staff.name, roles=(r.role for r in staff.roles),
+            language=staff.language, default_language=default_language,
+            telegram_user_id=staff.telegram_user_id, department_id=staff.department_id,
+            department=staff.department.name if staff.department else None, title=staff.title)
+
+    @classmethod
+    def from_fields(cls, *, id: int, name: str, roles: Iterable[str], language: str | None,
+                    default_language: str, telegram_user_id: int | None,
+                    department_id: int | None, department: str | None,
+                    title: str) -> Actor:
+        """An Actor from the person's columns as stored (the gate reads them without the
+        ORM object): one place that says how a stored person becomes an Actor."""
         return cls(
-            id=staff.id,
-            name=staff.name,
-            roles=frozenset(Role(r.role) for r in staff.roles),
-            language=staff.language or default_language,
-            telegram_user_id=staff.telegram_user_id,
-            department_id=staff.department_id,
-            department=staff.department.name if staff.department else "",
-            title=staff.title,
-        )
+            id=id, name=name, roles=frozenset(Role(r) for r in roles),
+            language=language or default_language, telegram_user_id=telegram_user_id,
+            department_id=department_id, department=department or "", title=title)

@@ -252,12 +252,11 @@ class PeopleService:
             if not row.reachable:
                 # They wrote to us, so they unblocked the bot.
                 await s.execute(update(Staff).where(Staff.id == row.id).values(reachable=True))
-            return Actor(
-                id=row.id, name=row.name, roles=frozenset(Role(r.role) for r in rows if r.role),
-                language=row.language or self.config.language,
+            return Actor.from_fields(
+                id=row.id, name=row.name, roles=(r.role for r in rows if r.role),
+                language=row.language, default_language=self.config.language,
                 telegram_user_id=telegram_user_id, department_id=row.department_id,
-                department=row.department or "", title=row.title,
-            )
+                department=row.department, title=row.title)
 
     async def _bootstrap_admin(
         self, s: AsyncSession, telegram_user_id: int, display_name: str, language_code: str | None
