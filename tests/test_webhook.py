@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import re
 import socket
 import tempfile
 from collections.abc import AsyncIterator, Callable
@@ -17,18 +18,23 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from bot.app import TICK_JOB, build_application
 from bot.clock import ManualClock
 from bot.config import Config, OutboxConfig, WebhookConfig
 from bot.demo.seed import PERSONAS, seed_office
 from bot.emulator import BotApiEmulator
+from bot.emulator.params import Params
 from bot.sandbox import SANDBOX_TOKEN, SANDBOX_USERNAME
+from bot.services import outbox
 from bot.services.container import Services
+from bot.services.outbox import PENDING, SENT
 from bot.updates import OrderedUpdateProcessor
 from bot.webhook import DISPATCHER_GRACE, DISPATCHER_GRACE_MIN, SECRET_HEADER, WebhookServer
 from storage.db import Database
 from storage.migrate import upgrade
+from storage.models import Notification, Staff
 from tests.conftest import STAFF, STAFF_EN, START
 
 SECRET = "s3cret-token-for-tests_0123"
@@ -91,13 +97,13 @@ async def until(done: Callable[[], bool]) -> None:
 
 @contextlib.asynccontextmanager
 async def serving(config: Config, *, run_scheduler: bool = True, latency: float = 0.0,
-                  outbox: OutboxConfig | None = None) -> AsyncIterator[Running]:
+                  outbox_config: OutboxConfig | None = None) -> AsyncIterator[Running]:
     """The bot in webhook mode, Telegram played by the emulator (`latency` seconds added to
     each Bot API call), stopped at the end if the test has not stopped it."""
     port = free_port()
     config = dataclasses.replace(config, webhook=WebhookConfig(
         url="https://bot.example.test/telegram", listen="127.0.0.1", port=port,
-        secret_token=SECRET, max_body_bytes=64 * 1024), outbox=outbox or config.outbox)
+        secret_token=SECRET, max_body_bytes=64 * 1024), outbox=outbox_config or config.outbox)
     await upgrade(config.database.url)
     clock = ManualClock(START)
     services = Services(config, Database(config.database.url), clock)
@@ -281,3 +287,79 @@ async def test_once_the_stop_begins_updates_get_503_and_the_dispatcher_winds_dow
     assert running.services.dispatcher is not None and running.services.dispatcher.stopping
     await asyncio.wait_for(running.task, 30)
     assert running.emu.bot_messages(STAFF) == []  # Telegram will deliver it again later
+
+
+async def test_a_stop_during_an_outbox_batch_sends_that_batch_and_leaves_the_rest_unclaimed(
+        config: Config) -> None:
+    """SIGTERM while the dispatcher's batch is on its way to Telegram (each Bot API call
+    takes a while) and an update is still arriving on a connection Telegram opened before:
+    serve() returns once every row of that batch is marked sent, each received once, and
+    that update answered; the rows beyond the batch are still pending and nobody's claim,
+    although the server went on finishing the request after the batch was done."""
+    batch = 4
+    quick = dataclasses.replace(config.outbox, batch_size=batch,
+                                dispatch_interval=timedelta(seconds=0.2))
+    async with serving(config, latency=0.3, outbox_config=quick) as bot:
+        # An update whose body is still on its way: uvicorn's stop waits for it.
+        bot.emu.send_text(STAFF, "/whoami")
+        update = json.dumps(bot.take_updates()[0]).encode()
+        rest_of_body = asyncio.Event()
+
+        async def slowly() -> AsyncIterator[bytes]:
+            yield update[:10]
+            await rest_of_body.wait()
+            yield update[10:]
+
+        async with httpx.AsyncClient() as client:
+            held = asyncio.create_task(client.post(
+                bot.url + "/telegram", content=slowly(), headers={SECRET_HEADER: SECRET}))
+            await until(lambda: bool(bot.server.server_state.tasks))
+
+            stopped_with: list[int] = []
+            call = bot.emu.handle_method
+
+            async def stop_at_the_first_send(method: str, params: Params) -> Any:
+                # The first of our rows reaches Telegram: the batch is in hand, none sent.
+                if (method == "sendMessage" and not stopped_with
+                        and "stop-" in (params.get_str("text") or "")):
+                    stopped_with.append(len(sent_texts(bot)))
+                    bot.server.handle_exit(15, None)  # what SIGTERM does
+                return await call(method, params)
+
+            bot.emu.handle_method = stop_at_the_first_send  # type: ignore[method-assign]
+            now = bot.clock.now()
+            async with bot.services.db.transaction() as s:
+                recipients = list(await s.scalars(select(Staff.id).order_by(Staff.id)))
+                assert len(recipients) == 10
+                for n, staff_id in enumerate(recipients):  # one each: no chat waits
+                    await outbox.schedule(
+                        s, key=f"stop-{n}", recipient_id=staff_id,
+                        template="notify.registered",
+                        params={"name": f"stop-{n}", "department": "党政办"},
+                        due_at=now - timedelta(seconds=len(recipients) - n), now=now)
+            # The batch arrives while the server still waits for that request; a dispatcher
+            # not told of the stop would claim more as each row is done.
+            await until(lambda: len(sent_texts(bot)) >= batch)
+            await asyncio.sleep(0.5)
+            assert not bot.task.done()
+            rest_of_body.set()
+            assert (await held).status_code == 200
+        await asyncio.wait_for(bot.task, 30)
+        assert stopped_with == [0]
+
+        async with bot.services.db.transaction() as s:
+            rows = {row.key: row for row in await s.scalars(
+                select(Notification).where(Notification.key.like("stop-%")))}
+        first = [f"stop-{n}" for n in range(batch)]  # the batch: the first due
+        assert {key for key, row in rows.items() if row.status == SENT} == set(first)
+        assert [(row.status, row.claim_token) for key, row in sorted(rows.items())
+                if key not in first] == [(PENDING, None)] * (len(recipients) - batch)
+        assert sorted(sent_texts(bot)) == first  # each once, and nothing beyond the batch
+        assert "张伟" in bot.emu.bot_messages(STAFF)[-1]["text"]  # the held update's reply
+
+
+def sent_texts(bot: Running) -> list[str]:
+    """The names of our test rows among the bot's messages, in every chat."""
+    return [found.group() for persona in PERSONAS
+            for message in bot.emu.bot_messages(persona.telegram_id)
+            if (found := re.match(r"stop-\d+", message["text"]))]
