@@ -35,9 +35,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, foreign_keys: bool =
     # Let SQLAlchemy, not the driver, say when a transaction begins (see _begin_immediate).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
+    # First: sqlite3.connect leaves a busy timeout of 5 s, and setting the journal mode may
+    # wait for a lock held by another process; with the in-loop driver that wait would hold
+    # up the whole event loop (Database wants 0 and waits with asyncio.sleep instead).
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
-    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -164,17 +167,20 @@ class NestedTransaction(RuntimeError):
     """A unit of work opened inside another in the same task: it would wait on itself."""
 
 
-class DatabaseBusy(RuntimeError):
+class DatabaseBusy(TimeoutError):
     """The SQLite file stayed locked for the whole busy timeout: by another unit of this
-    process (its owner is named) or by another process."""
+    process (its owner is named) or by another process (the driver's "database is locked"
+    is its cause). A TimeoutError, as a wait too long for the database is elsewhere (the
+    dispatcher counts it as the database lost for now, not as a statement refused)."""
 
 
 class Database:
     def __init__(self, url: str, *, timeout: timedelta | None = None) -> None:
         self.url = url
         is_sqlite = make_url(url).get_backend_name() == "sqlite"
-        self.engine = make_engine(url, busy_timeout_ms=0 if is_sqlite else SQLITE_BUSY_TIMEOUT_MS,
-                                  timeout=timeout)
+        # 0: no wait in SQLite's busy handler, which would hold up the loop (PostgreSQL
+        # engines ignore it).
+        self.engine = make_engine(url, busy_timeout_ms=0, timeout=timeout)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._key = _sqlite_key(url) if is_sqlite else ""
 
@@ -200,9 +206,12 @@ class Database:
         task = asyncio.current_task()
         if turn.owner is not None and turn.owner is task:
             raise NestedTransaction("a unit of work was opened inside another in one task")
+        loop = asyncio.get_running_loop()
         limit = SQLITE_BUSY_TIMEOUT_MS / 1000
+        # One deadline for both waits, the turn and then a file locked by another process.
+        deadline = loop.time() + limit
         try:
-            async with asyncio.timeout(limit):
+            async with asyncio.timeout_at(deadline):
                 await turn.lock.acquire()
         except TimeoutError:
             owner = turn.owner.get_name() if turn.owner is not None else "?"
@@ -210,7 +219,6 @@ class Database:
                                ) from None
         turn.owner = task
         try:
-            deadline = asyncio.get_running_loop().time() + limit
             delay, longest = LOCKED_RETRY
             while True:
                 begun = False
@@ -223,9 +231,11 @@ class Database:
                         yield session
                     return
                 except OperationalError as exc:
-                    if begun or "locked" not in str(exc.orig) or \
-                            asyncio.get_running_loop().time() + delay > deadline:
+                    if begun or "locked" not in str(exc.orig):
                         raise
+                    if loop.time() + delay > deadline:
+                        raise DatabaseBusy(f"waited {limit:g} s for the database, locked by "
+                                           "another process") from exc
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, longest)
         finally:

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import sqlalchemy.exc
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
@@ -162,6 +163,111 @@ async def test_a_file_locked_by_another_process_is_waited_for_without_holding_up
     assert await departments(db) == 1
     # The loop ran all along (about 30 beats in 0.3 s; a blocked loop gives one or two).
     assert waited_beats >= 10, waited_beats
+
+
+class Heartbeat:
+    """Counts the loop's turns while it runs: a loop held up by a blocking wait barely
+    beats."""
+
+    def __init__(self) -> None:
+        self.beats = 0
+        self._task = asyncio.create_task(self._beat())
+
+    async def _beat(self) -> None:
+        while True:
+            self.beats += 1
+            await asyncio.sleep(0.01)
+
+    def stop(self) -> int:
+        self._task.cancel()
+        return self.beats
+
+
+async def test_a_file_locked_by_another_process_for_too_long_ends_in_database_busy(
+        db: Database, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a turn held too long does: DatabaseBusy, with the driver's error as its cause,
+    counted by the dispatcher as the database lost for now (its rows kept for later)."""
+    if not db.is_sqlite:
+        pytest.skip("the write lock of a file is SQLite's")
+    from bot.services.dispatcher import database_lost
+
+    monkeypatch.setattr(storage.db, "SQLITE_BUSY_TIMEOUT_MS", 300)
+    other = sqlite3.connect(str(make_url(config.database.url).database), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    heart = Heartbeat()
+    try:
+        with pytest.raises(DatabaseBusy, match=r"waited 0.3 s .* another process") as caught:
+            async with db.transaction():
+                pass  # pragma: no cover - never begins
+    finally:
+        beats = heart.stop()
+        other.close()
+    assert isinstance(caught.value.__cause__, sqlalchemy.exc.OperationalError)
+    assert "locked" in str(caught.value.__cause__)
+    assert database_lost(caught.value)
+    assert beats >= 10, beats
+
+
+async def test_the_turn_and_the_locked_file_share_one_deadline(
+        db: Database, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A unit that waited most of the busy timeout for its turn, then finds the file locked
+    by another process, gives up when the busy timeout ends, not a whole timeout later."""
+    if not db.is_sqlite:
+        pytest.skip("the write lock of a file is SQLite's")
+    monkeypatch.setattr(storage.db, "SQLITE_BUSY_TIMEOUT_MS", 1000)
+    other = sqlite3.connect(str(make_url(config.database.url).database), isolation_level=None)
+    clock = asyncio.get_running_loop().time
+    began = asyncio.Event()
+
+    async def first() -> None:
+        async with db.transaction() as s:
+            await s.execute(text("SELECT 1"))
+            began.set()
+            await asyncio.sleep(0.8)
+        # Before the waiting unit runs again: another process takes the file.
+        other.execute("BEGIN IMMEDIATE")
+
+    holding = asyncio.create_task(first())
+    try:
+        await began.wait()
+        start = clock()
+        with pytest.raises(DatabaseBusy):
+            async with db.transaction():
+                pass  # pragma: no cover - never begins
+        waited = clock() - start
+        await holding
+    finally:
+        other.close()
+    # One deadline: about 1 s in all (a fresh one after the turn: about 1.8 s).
+    assert 0.8 <= waited < 1.4, waited
+
+
+async def test_opening_a_connection_to_a_locked_file_does_not_hold_up_the_loop(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new connection sets WAL, which waits for another process's lock on a file still in
+    rollback mode: in the loop's thread that wait must not be SQLite's busy handler (5 s by
+    sqlite3.connect's default) but Database's, with the loop serving meanwhile."""
+    path = tmp_path / "rollback.db"
+    with sqlite3.connect(path) as setup:
+        setup.execute("CREATE TABLE t (x INTEGER)")
+    setup.close()
+    monkeypatch.setattr(storage.db, "SQLITE_BUSY_TIMEOUT_MS", 300)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")  # in rollback mode even readers wait
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    heart = Heartbeat()
+    start = asyncio.get_running_loop().time()
+    try:
+        with pytest.raises(DatabaseBusy):
+            async with database.transaction():
+                pass  # pragma: no cover - never begins
+        waited = asyncio.get_running_loop().time() - start
+    finally:
+        beats = heart.stop()
+        other.close()
+        await database.dispose()
+    assert waited < 2, waited
+    assert beats >= 10, beats
 
 
 async def test_a_busy_turn_ends_in_a_clear_error_not_a_hang(
