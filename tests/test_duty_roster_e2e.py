@@ -107,6 +107,9 @@ async def test_roster_conversation_step_by_step(sandbox: Sandbox) -> None:
 async def test_set_and_cancel_tell_everyone_and_move_reminders(sandbox: Sandbox) -> None:
     shift_id = await add_shift(sandbox, "2026-12-05", "张伟", "王建国")
     await sandbox.tick()
+    # Only a leader can be put in charge (带班).
+    assert "杨静 不是领导，不能担任带班领导。" in texts(
+        await sandbox.send(CLERK, f"/roster set #{shift_id} 带班 杨静"))
     changed = texts(await sandbox.send(CLERK, f"/roster set #{shift_id} 值班 杨静"))
     assert f"已调整 #{shift_id}" in changed and "值班 杨静" in changed
     await sandbox.tick()

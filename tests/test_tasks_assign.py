@@ -105,6 +105,9 @@ async def test_bad_assignments_are_refused_and_nothing_is_made(office: Services)
         assert await refused(service.prepare_line(who, line)) == key, line
     assert await refused(office.task_assign.check_owner("综合执法队")) == \
         "task.no_department_head"
+    # TaskService itself refuses a non-leader named as the assigner (a forged or direct call).
+    assert await refused(office.tasks.prepare(liu, "方案", "张伟", "明天", assigner="张伟")) \
+        == "duty.not_a_leader"
     with pytest.raises(PermissionDenied):
         service.needs_leader(zhang)
     assert service.needs_leader(liu) and not service.needs_leader(wang)

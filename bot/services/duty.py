@@ -22,7 +22,7 @@ from bot.i18n import ref
 from bot.services import audit, outbox
 from bot.services.access import Actor, Role
 from bot.services.errors import Conflict, InvalidInput, NotFound
-from bot.services.people import holders, is_leader, resolve_person
+from bot.services.people import holders, resolve_leader, resolve_person
 from storage.db import Database
 from storage.models import Shift, Staff
 
@@ -213,9 +213,8 @@ class DutyService:
         if not allow_past and start <= self.clock.now():
             raise InvalidInput("duty.in_past", day=day_ref(day))
         on_duty = await self.resolve_person(s, person)
-        in_charge = await self.resolve_person(s, leader, leader=True) if leader.strip() else None
-        if in_charge is not None and not await is_leader(in_charge):
-            raise InvalidInput("duty.not_a_leader", name=in_charge.name)
+        in_charge = await resolve_leader(s, leader, "duty.not_a_leader") \
+            if leader.strip() else None
         if in_charge is not None and in_charge.id == on_duty.id:
             raise InvalidInput("duty.same_person", name=on_duty.name)
         await self.refuse_clash(s, day, kind)
@@ -304,9 +303,7 @@ class DutyService:
                 # their sign-in. The leader can still change.
                 raise InvalidInput("duty.already_started")
             if role == "leader":
-                leader = await self.resolve_person(s, name, leader=True)
-                if not await is_leader(leader):
-                    raise InvalidInput("duty.not_a_leader", name=leader.name)
+                leader = await resolve_leader(s, name, "duty.not_a_leader")
                 if leader.id == shift.person_id:
                     raise InvalidInput("duty.same_person", name=leader.name)
                 shift = await self.change_shift(s, actor, shift, leader=leader)

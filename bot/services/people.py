@@ -165,6 +165,16 @@ async def resolve_person(s: AsyncSession, text: str, *, leader: bool = False) ->
     raise NotFound("people.unknown_name", name=name)
 
 
+async def resolve_leader(s: AsyncSession, text: str, error_key: str) -> Staff:
+    """A person named as a leader (王书记: among the leaders so titled), refused with
+    `error_key` (given {name}) when the one found holds no leader role: each caller keeps the
+    words of its own feature (带班领导, 交办领导)."""
+    leader = await resolve_person(s, text, leader=True)
+    if not await is_leader(leader):
+        raise InvalidInput(error_key, name=leader.name)
+    return leader
+
+
 HEAD_TITLES = ("主任", "书记", "队长", "所长", "站长", "部长", "镇长", "组长")
 
 

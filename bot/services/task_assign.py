@@ -27,7 +27,7 @@ from bot.services import audit, outbox
 from bot.services.access import Actor, Role
 from bot.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.services.meeting_minutes import OPEN as DECISION_OPEN
-from bot.services.people import is_leader, resolve_person
+from bot.services.people import is_leader, resolve_leader
 from bot.services.tasks import (
     ACCEPTED,
     ASSIGNED,
@@ -183,10 +183,7 @@ class TaskAssignService:
         if not text.strip():
             raise InvalidInput("task.need_assigner")
         async with self.db.transaction() as s:
-            leader = await resolve_person(s, text, leader=True)
-            if not await is_leader(leader):
-                raise InvalidInput("task_assign.not_a_leader", name=leader.name)
-            return leader.name
+            return (await resolve_leader(s, text, "task_assign.not_a_leader")).name
 
     def check_deadline(self, text: str) -> datetime:
         when = self.tasks.parse_deadline(text)

@@ -25,7 +25,7 @@ from bot.services import audit, outbox
 from bot.services.access import Actor, Role
 from bot.services.duty import day_ref
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
-from bot.services.people import find_department_head, is_leader, resolve_person
+from bot.services.people import find_department_head, resolve_leader, resolve_person
 from bot.services.when import user_time
 from storage.db import Database
 from storage.models import Department, Staff, Task, TaskCoOwner, TaskEvent
@@ -214,9 +214,7 @@ class TaskService:
         async with self.db.transaction() as s:
             owner_row = await self.resolve_owner(s, owner)
             if assigner.strip():
-                leader = await resolve_person(s, assigner, leader=True)
-                if not await is_leader(leader):
-                    raise InvalidInput("duty.not_a_leader", name=leader.name)
+                leader = await resolve_leader(s, assigner, "duty.not_a_leader")
             elif actor.has(Role.LEADER):
                 leader = await s.get(Staff, actor.id)  # type: ignore[assignment]
                 assert leader is not None
