@@ -15,9 +15,11 @@ Orders of the rows (--order):
   at a time, since a row whose chat had a message less than a second ago holds up the rest;
 - both.
 --limiter aio runs the same with PTB's AIORateLimiter (what bot/app.py used before), to show
-why it was replaced.
+why it was replaced. --scale 0.1 sends a tenth of the rows to a tenth of the people (the
+smoke test's quick run; the figures are for the full size).
 
     .venv/bin/python -m bench.broadcast [--order features|shuffled|both] [--limiter ours|aio]
+        [--scale 1]
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ GIVE_UP_AFTER = 150.0  # seconds: the run is bounded even if something stalls
 class Outcome:
     order: str
     limiter: str
+    people: int
     sent: int
     rows: int
     seconds: float
@@ -81,7 +84,7 @@ class Outcome:
         return self.seconds / self.least
 
 
-async def _seed(services: Services, order: str) -> int:
+async def _seed(services: Services, order: str, people: int, scale: float) -> int:
     now = services.clock.now()
     async with services.db.transaction() as s:
         dept = Department(name="县直机关", created_at=now)
@@ -92,9 +95,9 @@ async def _seed(services: Services, order: str) -> int:
             {"name": f"干部{n:03d}", "department_id": dept.id, "title": "干事",
              "phone": f"1390000{n:04d}", "language": "zh", "active": True, "reachable": True,
              "telegram_user_id": FIRST_TELEGRAM_ID + n, "created_at": now}
-            for n in range(PEOPLE)])
+            for n in range(people)])
         staff_ids = list(await s.scalars(select(Staff.id).order_by(Staff.id)))
-    plan = [(event, staff_ids[n]) for event, size in EVENTS for n in range(size)]
+    plan = [(event, staff_ids[n]) for event, size in EVENTS for n in range(round(size * scale))]
     if order == "shuffled":
         random.Random(8).shuffle(plan)
     async with services.db.transaction() as s:
@@ -112,16 +115,17 @@ async def _pending(services: Services) -> int:
             Notification.status.in_((outbox.PENDING, outbox.SENDING)))) or 0)
 
 
-async def run(order: str, limiter_name: str, workdir: Path) -> Outcome:
+async def run(order: str, limiter_name: str, workdir: Path, scale: float = 1.0) -> Outcome:
     config = bench_config(workdir / f"broadcast-{order}-{limiter_name}.db")
     await upgrade(config.database.url)
     db = Database(config.database.url)
     clock = ManualClock(START)
     services = Services(config, db, clock)
-    rows = await _seed(services, order)
+    people = round(PEOPLE * scale)
+    rows = await _seed(services, order, people, scale)
     limits = CountingLimits()
     emu = BotApiEmulator(token="123456789:BENCH-token", rate_limits=limits, now=clock.now)
-    for n in range(PEOPLE):
+    for n in range(people):
         emu.add_user(FIRST_TELEGRAM_ID + n, f"干部{n:03d}")
     await emu.start()
     limiter: BaseRateLimiter[Any] = (AIORateLimiter(max_retries=3) if limiter_name == "aio"
@@ -148,7 +152,7 @@ async def run(order: str, limiter_name: str, workdir: Path) -> Outcome:
         await emu.stop()
         await db.dispose()
     retries = limiter.retries if isinstance(limiter, SlidingWindowRateLimiter) else -1
-    return Outcome(order, limiter_name, sent, rows, seconds, limits.refused, retries,
+    return Outcome(order, limiter_name, people, sent, rows, seconds, limits.refused, retries,
                    limits.busiest_second(), limits.closest_in_a_chat())
 
 
@@ -156,7 +160,7 @@ def report(result: Outcome) -> None:
     met = result.refused == 0 and result.sent == result.rows \
         and result.ratio <= TARGET_FACTOR
     out(f"-- order={result.order} limiter={result.limiter}")
-    out(f"sent: {result.sent}/{result.rows} to {PEOPLE} people")
+    out(f"sent: {result.sent}/{result.rows} to {result.people} people")
     out(f"429s answered by the emulator: {result.refused}"
         + (f" (limiter retries: {result.retries})" if result.retries >= 0 else ""))
     out(f"time: {result.seconds:.1f} s; least the limits allow: {result.least:.1f} s "
@@ -171,14 +175,20 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--order", choices=("features", "shuffled", "both"), default="features")
     parser.add_argument("--limiter", choices=("ours", "aio"), default="ours")
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="fraction of the rows and people (0 < scale <= 1)")
     args = parser.parse_args()
+    if not 0 < args.scale <= 1:
+        parser.error("--scale must be in (0, 1]")
     # The dispatcher logs every retry and give-up; the figures say it better here.
     logging.basicConfig(level=logging.ERROR)
-    header("broadcast: 1,000 notifications to 300 people under Telegram's limits", MODULE)
+    rows = sum(round(size * args.scale) for _, size in EVENTS)
+    header(f"broadcast: {rows:,} notifications to {round(PEOPLE * args.scale)} people under "
+           "Telegram's limits", MODULE)
     orders = ("features", "shuffled") if args.order == "both" else (args.order,)
     with tempfile.TemporaryDirectory(prefix="officebot-bench-") as tmp:
         for order in orders:
-            report(await run(order, args.limiter, Path(tmp)))
+            report(await run(order, args.limiter, Path(tmp), args.scale))
 
 
 if __name__ == "__main__":
