@@ -2,16 +2,22 @@
 
 PTB ships one implementation, over httpx. A Bot API call through it cost this process about
 1.1 ms of CPU against 0.6 ms through aiohttp (a sendMessage to the emulator, PTB's own
-parsing included on both sides; docs/performance.md §1), and the bot makes two to three
+parsing included on both sides; docs/performance.md §1), and the bot makes one to three
 calls for each update it handles. PTB documents BaseRequest as the place to plug in another
 client; this one keeps HTTPXRequest's defaults, timeouts and errors:
 
 - pool: 256 connections for the bot's calls, 1 for getUpdates (as ApplicationBuilder sets);
 - `pool_timeout` bounds waiting for a free connection, `connect_timeout` opening one,
   `read_timeout` waiting for the answer (getUpdates adds its long-poll time to it);
-- aiohttp has no write timeout: an upload is bounded as a whole by `write_timeout` (20 s for
-  files, `media_write_timeout`, as in PTB), plus `read_timeout`, plus the time to send the
-  file at 16 KiB/s;
+- aiohttp has no write timeout, and starts `read_timeout` only once the body is sent: an
+  upload is bounded as a whole by `write_timeout` (20 s for files, `media_write_timeout`, as
+  in PTB), plus `read_timeout`, plus the time to send the file at 16 KiB/s. So a stalled
+  upload gives up late: a 20 MiB file after about 22 minutes (20 s + 5 s + 1280 s), where
+  httpx's write timeout would have noticed the stall in 20 s. Kept so: what the bot uploads
+  is small and made by it (spreadsheets, calendar files; files people sent go again by
+  file_id), and a lower bound would cut short a large file on a poor line that is still
+  going; catching the stall itself needs a watch on the body's progress that aiohttp does
+  not offer;
 - a timeout raises `TimedOut`, any other transport failure `NetworkError`, both from
   telegram.error, so PTB's retries, our error handler and the dispatcher treat them as before;
 - a proxy from the environment (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY), as httpx

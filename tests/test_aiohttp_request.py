@@ -14,6 +14,7 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, NetworkError, TimedOut
 
+import bot.aiohttp_request as bot_request
 from bot.aiohttp_request import AiohttpRequest
 from bot.emulator import BotApiEmulator
 
@@ -71,6 +72,14 @@ async def canned() -> AsyncIterator[Callable[[bytes], Awaitable[CannedServer]]]:
     for running in servers:
         running.close()
         await running.wait_closed()
+
+
+def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """None of this machine's proxy settings, in either case (urllib prefers the lowercase
+    one when both are set)."""
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
 
 
 def _http(status: str, body: bytes = b"", extra: str = "") -> bytes:
@@ -190,17 +199,29 @@ async def test_a_full_pool_times_out_without_sending(silent_port: Silent) -> Non
         await request.shutdown()
 
 
-async def test_an_upload_is_bounded_as_a_whole(silent_port: Silent) -> None:
-    request = AiohttpRequest(read_timeout=0.2, media_write_timeout=0.3)
+async def test_a_stalled_upload_is_bounded_as_a_whole(
+        silent_port: Silent, monkeypatch: pytest.MonkeyPatch) -> None:
+    """aiohttp has no write timeout, and starts its read timeout only once the body is sent:
+    an upload the network stops taking is bounded only by the request's total. Here the
+    server never reads, and the body is more than the socket buffers hold, so the upload
+    stalls; the bound (write + read timeouts, plus the size at the floor rate, made fast
+    here so the test need not wait for a poor mobile line) ends it."""
+    monkeypatch.setattr(bot_request, "UPLOAD_FLOOR_BYTES_PER_S", 64 * 1024 * 1024)
+    body = 16 * 1024 * 1024
+    request = AiohttpRequest(read_timeout=1.0, media_write_timeout=0.3)
+    bound = 0.3 + 1.0 + body / bot_request.UPLOAD_FLOOR_BYTES_PER_S
     await request.initialize()
     bot = Bot("1:A", base_url=f"http://127.0.0.1:{silent_port.port}/bot", request=request)
     try:
         started = time.monotonic()
         with pytest.raises(TimedOut):
-            await bot.send_document(USER, b"x" * 1024, filename="a.pdf")
-        assert time.monotonic() - started < 5
+            # Without the bound it would wait for ever: this limit fails the test instead.
+            await asyncio.wait_for(bot.send_document(USER, b"x" * body, filename="a.pdf"),
+                                   bound + 10)
+        took = time.monotonic() - started
     finally:
         await request.shutdown()
+    assert bound - 0.1 <= took < bound + 5, (bound, took)
 
 
 async def test_used_before_initialize_or_after_shutdown_it_says_so(emu: BotApiEmulator) -> None:
@@ -227,9 +248,8 @@ async def test_a_proxy_from_the_environment_is_used(
         canned: Callable[[bytes], Awaitable[CannedServer]]) -> None:
     proxy = await canned(_http("200 OK", b'{"ok": true, "result": {"id": 7, "is_bot": true, '
                                          b'"first_name": "proxied", "username": "p_bot"}}'))
+    _no_proxies(monkeypatch)
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
     url = f"{emu.base_url}{emu.token}/getMe"
     request = AiohttpRequest()
     await request.initialize()
@@ -251,9 +271,8 @@ async def test_a_proxy_from_the_environment_is_used(
 
 async def test_a_socks_proxy_is_refused_clearly(monkeypatch: pytest.MonkeyPatch,
                                                 emu: BotApiEmulator) -> None:
+    _no_proxies(monkeypatch)
     monkeypatch.setenv("ALL_PROXY", "socks5://127.0.0.1:1080")
-    for name in ("HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
     request = AiohttpRequest()
     await request.initialize()
     try:
