@@ -19,10 +19,13 @@ async def on_error(update: object, context: BotContext) -> None:
     log.error("incident %s while handling %r", incident, update, exc_info=context.error)
     if not isinstance(update, Update):
         return
-    await _apologise(update, context, incident)
-    # Nothing more for this update: after a failure in the access gate (group -1) the
-    # feature handlers would run without the person it checks, fail again and apologise
-    # twice (or show a stranger the menu).
+    try:
+        await _apologise(update, context, incident)
+    except Exception:  # not a cancellation, which must go on (a finally would swallow it)
+        log.exception("incident %s: the apology failed", incident)
+    # Nothing more for this update, even if the apology failed: after a failure in the
+    # access gate (group -1) the feature handlers would run without the person it checks,
+    # fail again and apologise twice (or show a stranger the menu).
     raise ApplicationHandlerStop
 
 
