@@ -57,6 +57,20 @@ async def write_rows(services: Services, n: int, start: int = 0) -> None:
                                   due_at=now + timedelta(days=1), now=now)
 
 
+async def committed(services: Services) -> int:
+    async with services.db.transaction() as s:
+        return int(await s.scalar(select(func.count()).select_from(Notification)) or 0)
+
+
+def copied_keys(path: Path) -> list[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return [key for (key,) in conn.execute(
+            "SELECT key FROM notifications WHERE key LIKE 'bench:%'")]
+    finally:
+        conn.close()
+
+
 async def test_online_backup_while_the_bot_writes(services: Services,
                                                   tmp_path: Path) -> None:
     from bot.demo.seed import seed_office
@@ -65,16 +79,22 @@ async def test_online_backup_while_the_bot_writes(services: Services,
     await write_rows(services, 50)
     writer = asyncio.create_task(write_rows(services, 200, start=50))
     await asyncio.sleep(0.05)  # the writer is under way
+    before = await committed(services)
     made = await asyncio.to_thread(backup, services.config.database.url,
                                    tmp_path / "copy.db")
+    after = await committed(services)
     await writer
     assert made.staff == 10 and made.revision
-    copied = count(tmp_path / "copy.db", "notifications")
-    # A consistent snapshot: everything committed before it, nothing half-written after.
-    assert 50 <= copied <= 250
+    # One moment of the database: the writer commits bench:0, 1, 2 ... one row a
+    # transaction, so the copy holds exactly the first n of them, no gap and nothing
+    # half-written, n somewhere between what was committed before and after the copy.
+    keys = copied_keys(tmp_path / "copy.db")
+    n = len(keys)
+    assert sorted(keys) == sorted(f"bench:{i}" for i in range(n))
+    assert 50 <= before <= n <= after <= 250, (before, n, after)
+    assert before < 250  # the copy was made while the writer went on
     assert check(tmp_path / "copy.db").revision == made.revision
-    async with services.db.transaction() as s:
-        assert await s.scalar(select(func.count()).select_from(Notification)) == 250
+    assert await committed(services) == 250
 
 
 async def test_backup_refuses_to_overwrite_or_copy_onto_itself(
