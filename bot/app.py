@@ -116,8 +116,9 @@ async def _tick(context: BotContext) -> None:
         await context.services.tick()
     except Exception:
         # One failed tick must not stop the next ones; while it keeps failing, try less often
-        # instead of filling the log. Rows claimed by a failed pass stay "sending" until their
-        # lease ends and are then tried again: nothing is marked sent that was not.
+        # instead of filling the log. What a failed pass had claimed is settled by the first
+        # pass that works (the dispatcher remembers it), or after the claim lease if this
+        # process dies meanwhile: nothing is marked sent that was not.
         state["failures"] += 1
         wait = min(2.0 ** state["failures"], TICK_BACKOFF_MAX)
         state["resume_at"] = time.monotonic() + wait

@@ -7,17 +7,16 @@ process lives, the process remembers what it claimed: at the first pass after th
 returns, rows it never sent go back to pending (no try counted) and a row it sent but could
 not mark is marked sent, so a database outage costs neither a duplicate nor a lost try.
 
-Rows go out concurrently, one task per recipient: a person whose chat must wait out
-Telegram's one message a second holds up nobody else. A person's own rows go one after
-another in the order they were claimed (next_attempt_at, id); at most PER_PERSON of them are
-in hand at once, and none of theirs is claimed while some are still going, so a person with
-a long backlog fills no batch. More rows are claimed whenever less than a batch is in hand,
-so the end of one batch leaves no gap. A row that must be tried again later (a retry, or a
-row left claimed by an error) keeps the same person's later rows behind it: they are put
-back, unclaimed, due just after it, so they do not overtake it in a later pass either. (A
-row created for that person while the retry waits, due before it, can still go first: the
-order kept is that of the rows the dispatcher has seen.) Rows held for quiet hours hold
-nothing back: an urgent row after them goes at once, as it always has.
+Rows go out concurrently, one task per recipient, and a person's rows strictly in order
+(due_at, id), one at a time, in this process and across two instances on one database. The
+claim itself keeps the order: a row is claimed only when nothing of the same person comes
+before it that is still to go — no row of theirs is being sent, and no earlier row is due
+or waiting to be tried again (a retry). So a person whose chat must wait out Telegram's one
+message a second holds up nobody else, a person's backlog goes one row per claim, and a
+retried row keeps their later rows behind it until it has gone (or failed for good). More
+rows are claimed whenever a row is done or less than a batch is in hand, so the end of one
+batch leaves no gap. Rows held for quiet hours hold nothing back: an urgent row after them
+goes at once, as it always has.
 """
 
 from __future__ import annotations
@@ -31,7 +30,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.exc import (
     DataError,
     DBAPIError,
@@ -41,6 +40,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.clock import Clock
 from bot.config import Config
@@ -70,16 +70,6 @@ SEND_SLOTS = 50
 # they are short, on SQLite they take the write lock one at a time anyway (BEGIN
 # IMMEDIATE), and the rest of the connection pool (5 + 10 overflow) stays for the handlers.
 DB_SLOTS = 4
-# At most this many of one person's rows are in hand at once, and nobody's further rows are
-# claimed while they have rows in hand: at one message a second per chat, a person with a
-# long backlog would otherwise fill every batch and hold up everyone due after them.
-PER_PERSON = 5
-# Due rows looked at per claim, so that a claim can pass over the rows of people whose
-# earlier rows are still going and still fill a batch with others'.
-LOOK_AHEAD = 4
-# A row put back behind another is due this much after it, so (next_attempt_at, id) orders
-# the two as they were sent to be, whatever their ids.
-DEFER_STEP = timedelta(microseconds=1)
 
 
 def database_lost(exc: BaseException) -> bool:
@@ -102,8 +92,6 @@ class DispatchReport:
     retried: list[int] = field(default_factory=list)
     dropped: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
-    # Put back unsent, because an earlier row of the same person must go first.
-    deferred: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -112,19 +100,11 @@ class _Pass:
 
     now: datetime
     report: DispatchReport
-    # Recipients with a row still to come, and when it is due: their later rows in this pass
-    # go back behind it, in the next batches too.
-    behind: dict[int, datetime] = field(default_factory=dict)
-    # Claimed rows not done yet, per recipient; set whenever one is done.
-    holding: dict[int, int] = field(default_factory=dict)
-    done: asyncio.Event = field(default_factory=asyncio.Event)
+    in_hand: int = 0  # claimed rows not done yet
+    done: asyncio.Event = field(default_factory=asyncio.Event)  # set whenever one is done
 
-    @property
-    def in_hand(self) -> int:
-        return sum(self.holding.values())
-
-    def finished(self, recipient_id: int, rows: int = 1) -> None:
-        self.holding[recipient_id] -= rows
+    def finished(self) -> None:
+        self.in_hand -= 1
         self.done.set()
 
     async def wait_for_one(self) -> None:
@@ -155,6 +135,9 @@ class Dispatcher:
         # the start of the next pass (see _settle).
         self._unsent: dict[int, str] = {}
         self._unmarked: dict[int, tuple[str, int | None, datetime]] = {}
+        # Claims whose answer was lost with the database (it may have committed): their
+        # rows, if claimed, are still ours to give back.
+        self._lost_claims: set[str] = set()
 
     async def dispatch_due(self) -> DispatchReport:
         now = self.clock.now()
@@ -171,104 +154,52 @@ class Dispatcher:
         lost: Exception | None = None
         async with asyncio.TaskGroup() as group:
             while True:
-                # The next rows are claimed as soon as less than a batch is in hand, not
-                # when the last row is done: a person whose second row waits a second for
-                # their chat then leaves nobody idle at the end of a batch.
                 while state.in_hand >= batch_size:
                     await state.wait_for_one()
                 if self.stopping or (watch and self.running is not None and not self.running()) \
                         or time.monotonic() > until:
                     break
                 token = uuid.uuid4().hex  # per claim: no two passes mistake each other's rows
-                # People with rows still going are passed over. Those with a row to be tried
-                # later are not: their rows are claimed and put back behind it (_defer), so
-                # they cannot overtake it in a later pass.
-                passed_over = {r for r, n in state.holding.items() if n}
+                # A row done while the claim runs may free that person's next row: seen here.
+                state.done.clear()
+                room = batch_size - state.in_hand
                 try:
-                    claimed, waiting = await self._claim(now, token, batch_size - state.in_hand,
-                                                         passed_over)
+                    claimed = await self._claim(now, token, room)
                 except Exception as exc:
                     # The rows in hand still finish (raising here would cancel their sends
                     # midway); then the scheduler's tick sees the error and backs off.
+                    if database_lost(exc):
+                        self._lost_claims.add(token)
                     lost = exc
                     break
-                by_person: dict[int, list[int]] = {}
-                for row_id, recipient_id in claimed:
-                    by_person.setdefault(recipient_id, []).append(row_id)
-                for recipient_id, row_ids in by_person.items():
-                    state.holding[recipient_id] = len(row_ids)
-                    group.create_task(self._deliver_in_order(recipient_id, row_ids, token, state))
-                if not waiting:
-                    break  # nothing more is due (the pass's `now` does not move)
-                if not state.in_hand:
-                    # The people passed over finished while the claim waited for its turn
-                    # at the database: claim again, now without them passed over.
-                    continue
-                # More is due: rows beyond this claim, or passed over because their person's
-                # earlier rows are still going. Claim again once a row is done.
-                await state.wait_for_one()
+                for row_id in claimed:
+                    state.in_hand += 1
+                    group.create_task(self._deliver_one(row_id, token, state))
+                if len(claimed) == room:
+                    continue  # the batch is full: claim more as soon as one is done
+                if not claimed and not state.in_hand and not state.done.is_set():
+                    break  # nothing to go now, nothing going (the pass's `now` does not move)
+                # The rows now in hand, when done, may free their person's next row.
+                if not state.done.is_set():
+                    await state.done.wait()
         if lost is not None:
             raise lost
         self.last_run = self.clock.now()
         return report
 
-    async def _deliver_in_order(self, recipient_id: int, row_ids: list[int], token: str,
-                                state: _Pass) -> None:
-        """One person's claimed rows, one after another (nobody's further rows are claimed
-        while these go). Never raises: a failure here must not cancel the other recipients'
-        tasks."""
+    async def _deliver_one(self, row_id: int, token: str, state: _Pass) -> None:
+        """Never raises: a failure here must not cancel the other recipients' tasks."""
         async with self._send_slots:
-            for index, row_id in enumerate(row_ids):
-                first_due = state.behind.get(recipient_id)
-                if first_due is not None:
-                    rest = row_ids[index:]
-                    state.behind[recipient_id] = await self._defer(
-                        rest, token, first_due, state.report)
-                    state.finished(recipient_id, len(rest))
-                    return
-                try:
-                    again_at = await self._deliver(row_id, token, state.now, state.report)
-                except Exception as exc:
-                    # One broken row must not hold up the rest of the batch; it stays claimed
-                    # and comes back after the lease as a counted attempt, so this person's
-                    # later rows wait until then. With the database gone, it is settled at
-                    # the next pass instead (_settle), and the later rows wait only for that.
-                    log.exception("outbox: delivering notification %d failed", row_id)
-                    state.report.failed.append(row_id)
-                    again_at = state.now if database_lost(exc) else state.now + CLAIM_LEASE
-                if again_at is not None:
-                    state.behind[recipient_id] = again_at
-                state.finished(recipient_id)
-
-    async def _defer(self, row_ids: list[int], token: str, after: datetime,
-                     report: DispatchReport) -> datetime:
-        """Give the claimed rows back, due one after another just after `after`; returns
-        when the last of them is due."""
-        deferred: list[int] = []
-        try:
-            async with self._unit() as s:
-                rows = {row.id: row for row in await s.scalars(select(Notification).where(
-                    Notification.id.in_(row_ids), Notification.claim_token == token,
-                    Notification.status == outbox.SENDING))}
-                for row_id in row_ids:  # in the batch's order
-                    row = rows.get(row_id)
-                    if row is None:
-                        continue
-                    after = max(row.next_attempt_at, after + DEFER_STEP)
-                    row.next_attempt_at = after
-                    row.status = outbox.PENDING
-                    row.claim_token = None
-                    deferred.append(row.id)
-        except Exception as exc:
-            # Left claimed, they come back after the lease (or, with the database gone, at
-            # the next pass: _settle), still behind the earlier row, due before them.
-            log.exception("outbox: could not put back notifications %s", row_ids)
-            if database_lost(exc):
-                self._unsent.update(dict.fromkeys(row_ids, token))
-            report.failed.extend(row_ids)
-            return after
-        report.deferred.extend(deferred)
-        return after
+            try:
+                await self._deliver(row_id, token, state.now, state.report)
+            except Exception:
+                # The row stays claimed, and so its person's later rows wait: it comes back
+                # after the lease as a counted try, or, with the database gone, at the next
+                # pass (_settle), uncounted.
+                log.exception("outbox: delivering notification %d failed", row_id)
+                state.report.failed.append(row_id)
+            finally:
+                state.finished()
 
     @asynccontextmanager
     async def _unit(self) -> AsyncIterator[AsyncSession]:
@@ -281,9 +212,15 @@ class Dispatcher:
         the same person's later rows); sent but not marked → marked sent. A row meanwhile
         released after its lease (claim token gone) is left as it is. If the database is
         still away this raises, the tick backs off, and nothing is forgotten."""
-        if not self._unsent and not self._unmarked:
+        if not self._unsent and not self._unmarked and not self._lost_claims:
             return
         async with self._unit() as s:
+            if self._lost_claims:
+                await s.execute(
+                    update(Notification).where(Notification.status == outbox.SENDING,
+                                               Notification.claim_token.in_(self._lost_claims))
+                    .values(status=outbox.PENDING, claim_token=None)
+                    .execution_options(synchronize_session=False))
             rows = await s.scalars(select(Notification).where(
                 Notification.id.in_(set(self._unsent) | set(self._unmarked)),
                 Notification.status == outbox.SENDING))
@@ -299,6 +236,7 @@ class Dispatcher:
                  "rows marked", len(self._unsent), len(self._unmarked))
         self._unsent.clear()
         self._unmarked.clear()
+        self._lost_claims.clear()
 
     async def _release_stuck(self, now: datetime) -> None:
         """Rows whose sender died mid-send: try again, counting the lost try."""
@@ -314,49 +252,38 @@ class Dispatcher:
                 row.status = (outbox.FAILED if row.attempts >= self.config.outbox.max_attempts
                               else outbox.PENDING)
 
-    async def _claim(self, now: datetime, token: str, room: int, passed_over: set[int]
-                     ) -> tuple[list[tuple[int, int]], bool]:
-        """Claim up to `room` due rows: (row id, recipient id) in the order they are to go,
-        at most PER_PERSON of one person's, none of the people in `passed_over` (rows of
-        theirs are still going). Also says whether more is due than was claimed."""
+    async def _claim(self, now: datetime, token: str, room: int) -> list[int]:
+        """Claim up to `room` due rows, at most one of each person's: the one that is next
+        in their order, if nothing of theirs before it is still to go."""
+        before = aliased(Notification)
+        earlier = or_(before.due_at < Notification.due_at,
+                      and_(before.due_at == Notification.due_at, before.id < Notification.id))
+        held_up = exists().where(
+            before.recipient_id == Notification.recipient_id, before.id != Notification.id,
+            or_(before.status == outbox.SENDING,
+                and_(before.status == outbox.PENDING, earlier,
+                     # due now, or waiting to be tried again (a row held for quiet hours
+                     # waits with no try counted, and holds nothing back)
+                     or_(before.next_attempt_at <= now, before.attempts > 0))))
+        query = (
+            select(Notification.id)
+            .where(Notification.status == outbox.PENDING, Notification.next_attempt_at <= now,
+                   ~held_up)
+            .order_by(Notification.next_attempt_at, Notification.id)
+            .limit(room)
+        )
+        if not self.db.is_sqlite:
+            # Two instances never claim the same row; a row locked by another transaction
+            # (and so its person's later rows) waits for the next claim.
+            query = query.with_for_update(skip_locked=True, of=Notification)
         async with self._unit() as s:
-            query = (
-                select(Notification.id, Notification.recipient_id)
-                .where(Notification.status == outbox.PENDING, Notification.next_attempt_at <= now)
-                .order_by(Notification.next_attempt_at, Notification.id)
-                .limit(room * LOOK_AHEAD)
-            )
-            if not self.db.is_sqlite:
-                # Two instances on one PostgreSQL never claim the same row.
-                query = query.with_for_update(skip_locked=True)
-            candidates = (await s.execute(query)).all()
-            ids: list[int] = []
-            taken: dict[int, int] = {}
-            waiting = len(candidates) == room * LOOK_AHEAD  # perhaps more beyond the look
-            for row_id, recipient_id in candidates:
-                if recipient_id in passed_over or taken.get(recipient_id, 0) >= PER_PERSON:
-                    passed_over.add(recipient_id)  # and all their later rows
-                    waiting = True
-                    continue
-                if len(ids) == room:
-                    waiting = True
-                    break
-                ids.append(row_id)
-                taken[recipient_id] = taken.get(recipient_id, 0) + 1
-            if not ids:
-                return [], waiting
-            await s.execute(
-                update(Notification)
-                .where(Notification.id.in_(ids), Notification.status == outbox.PENDING)
-                .values(status=outbox.SENDING, claimed_at=now, claim_token=token)
-            )
-            mine = await s.execute(
-                select(Notification.id, Notification.recipient_id).where(
-                    Notification.id.in_(ids), Notification.claim_token == token,
-                    Notification.status == outbox.SENDING,
-                ).order_by(Notification.next_attempt_at, Notification.id)
-            )
-            return [(row_id, recipient_id) for row_id, recipient_id in mine], waiting
+            ids = list(await s.scalars(query))
+            if ids:
+                await s.execute(
+                    update(Notification).where(Notification.id.in_(ids))
+                    .values(status=outbox.SENDING, claimed_at=now, claim_token=token)
+                    .execution_options(synchronize_session=False))
+            return ids
 
     def _quiet_until(self, now: datetime) -> datetime | None:
         quiet = self.config.quiet_hours
@@ -371,9 +298,8 @@ class Dispatcher:
         return end
 
     async def _deliver(self, row_id: int, token: str, now: datetime,
-                       report: DispatchReport) -> datetime | None:
-        """Send one claimed row and mark it; returns when it is due again if it is to be
-        tried again, for the same person's later rows must not overtake it."""
+                       report: DispatchReport) -> None:
+        """Send one claimed row and mark it."""
         try:
             prepared = await self._prepare(row_id, token, now, report)
         except Exception as exc:
@@ -381,7 +307,7 @@ class Dispatcher:
                 self._unsent[row_id] = token
             raise
         if prepared is None:
-            return None
+            return
         chat_id, text, buttons = prepared
 
         # The network call happens outside any transaction: a slow Telegram never holds a lock.
@@ -403,8 +329,8 @@ class Dispatcher:
             outcome, error = "retry", f"unexpected: {exc!r}"
         sent_at = self.clock.now()
         try:
-            return await self._mark(row_id, now, report, outcome, error, retry_after,
-                                    message_id, sent_at)
+            await self._mark(row_id, now, report, outcome, error, retry_after, message_id,
+                             sent_at)
         except Exception as exc:
             if database_lost(exc):
                 if outcome == outbox.SENT:
@@ -453,7 +379,7 @@ class Dispatcher:
 
     async def _mark(self, row_id: int, now: datetime, report: DispatchReport, outcome: str,
                     error: str, retry_after: float | None, message_id: int | None,
-                    sent_at: datetime) -> datetime | None:
+                    sent_at: datetime) -> None:
         async with self._unit() as s:
             row = await s.get(Notification, row_id)
             assert row is not None
@@ -479,7 +405,6 @@ class Dispatcher:
                     row.status = outbox.PENDING
                     row.next_attempt_at = now + backoff
                     report.retried.append(row.id)
-                    return row.next_attempt_at
             elif outcome == "forbidden":
                 row.status = outbox.FAILED
                 row.last_error = error
@@ -492,4 +417,3 @@ class Dispatcher:
                 row.last_error = error
                 log.error("outbox: Telegram refused %s: %s", row.key, error)
                 report.failed.append(row.id)
-        return None

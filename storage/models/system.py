@@ -44,7 +44,7 @@ class Notification(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
-    recipient_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     template: Mapped[str] = mapped_column(String(100))
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     buttons: Mapped[Any | None]
@@ -61,7 +61,12 @@ class Notification(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
 
-    __table_args__ = (Index("ix_notifications_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_notifications_status_next", "status", "next_attempt_at"),
+        # The dispatcher's claim asks, for each due row, whether its person has anything
+        # still to go (pending or sending): a short range here, not their whole history.
+        Index("ix_notifications_recipient_id_status", "recipient_id", "status"),
+    )
 
 
 class HolidayOverride(Base):
