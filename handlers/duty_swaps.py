@@ -24,6 +24,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.clock import short_time
 from bot.i18n import t, words
 from bot.services.duty_swaps import ASKED, Card, SwapOutcome, SwapView
 from bot.services.errors import Conflict, DomainError
@@ -139,9 +140,8 @@ async def timed_out(update: Update, context: BotContext) -> None:
 
 def _line(lang: str, swap: SwapView, tz: Any) -> Markup:
     when = swap.decided_at or swap.answered_at
-    at = when.astimezone(tz).strftime("%m-%d %H:%M") if when else ""
     return t(lang, f"swap.line.{swap.status}", requester=swap.requester,
-             colleague=swap.colleague, by=swap.decided_by or "—", at=at)
+             colleague=swap.colleague, by=swap.decided_by or "—", at=short_time(when, tz))
 
 
 def _card_text(card: Card, swap: SwapView, tz: Any) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler
 
+from bot.clock import short_time
 from bot.i18n import ref
 from bot.services.errors import DomainError, InvalidInput
 from bot.services.meeting_changes import ChangeResult, ItemView, VenueView, joined
@@ -43,16 +44,12 @@ def _id_and_rest(update: Update, usage: str) -> tuple[int, str]:
     return int(head), rest.strip()
 
 
-def _stamp(context: BotContext, moment: datetime) -> str:
-    return f"{moment.astimezone(context.services.config.tz):%m-%d %H:%M}"
-
-
 def _clash_lines(context: BotContext, clashes: tuple[Clash, ...]) -> list[str]:
     if not clashes:
         return []
     found = [str(context.t("mchg.clash_head"))]
     for clash in clashes:
-        start = _stamp(context, clash.starts_at)
+        start = short_time(clash.starts_at, context.services.config.tz)
         if clash.what == "duty":
             found.append(str(context.t("mchg.clash_duty", name=clash.name,
                                        kind=ref(f"duty.kind.{clash.label}"), start=start)))
@@ -189,9 +186,9 @@ async def meeting_uninvite(update: Update, context: BotContext) -> None:
 def _item_line(context: BotContext, n: int, item: ItemView) -> str:
     if item.done_at is not None:
         return str(context.t("venue.item_done", n=n, title=item.title, who=item.done_by or "—",
-                             at=_stamp(context, item.done_at)))
+                             at=short_time(item.done_at, context.services.config.tz)))
     assignee = item.assignee or context.t("venue.unassigned")
-    due = _stamp(context, item.due_at) if item.due_at else "—"
+    due = short_time(item.due_at, context.services.config.tz)
     return str(context.t("venue.item_open", n=n, title=item.title, assignee=assignee,
                          due=due))
 
@@ -237,11 +234,11 @@ async def venue(update: Update, context: BotContext) -> None:
         view, item = await changes.assign(context.me, meeting_id, item_ref, name,
                                           due=due.strip())
         done = str(context.t("venue.assigned_done", title=item.title, name=item.assignee,
-                             due=_stamp(context, item.due_at) if item.due_at else "—"))
+                             due=short_time(item.due_at, context.services.config.tz)))
     elif sub.lower() in ADD_WORDS:
         view, item = await changes.add_item(context.me, meeting_id, detail)
         done = str(context.t("venue.added", title=item.title,
-                             due=_stamp(context, item.due_at) if item.due_at else "—"))
+                             due=short_time(item.due_at, context.services.config.tz)))
     else:
         raise InvalidInput("venue.usage")
     text, buttons = venue_card(context, view)

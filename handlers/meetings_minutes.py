@@ -28,6 +28,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.clock import short_time
 from bot.i18n import t
 from bot.services.container import Services
 from bot.services.errors import Conflict, DomainError, InvalidInput
@@ -90,10 +91,6 @@ def _number(text: str, usage: str) -> int:
     return int(raw)
 
 
-def _at(context: BotContext, when: datetime | None) -> str:
-    return f"{when.astimezone(context.services.config.tz):%m-%d %H:%M}" if when else "—"
-
-
 # --- minutes ---------------------------------------------------------------------------------
 
 
@@ -102,8 +99,9 @@ async def _show_minutes(update: Update, context: BotContext, view: MinutesView) 
         await reply(update, context, context.t("meeting_minutes.none", **view.params))
         return
     text = view.text or context.t("meeting_minutes.view_file_only")
-    await reply(update, context, context.t("meeting_minutes.view", **view.params,
-                                           at=_at(context, view.recorded_at), text=text))
+    at = short_time(view.recorded_at, context.services.config.tz)
+    await reply(update, context, context.t("meeting_minutes.view", **view.params, at=at,
+                                           text=text))
     chat = update.effective_chat
     if view.file_id and chat is not None:
         await context.bot.send_document(chat.id, document=view.file_id)
@@ -297,8 +295,9 @@ async def decision_done_button(update: Update, context: BotContext) -> None:
         raise
     await query.answer(str(context.t("meeting_minutes.decision_done", **view.params))[:200])
     if pressed is not None:
+        at = short_time(view.done_at, context.services.config.tz)
         await edit_text(pressed, context.t("meeting_minutes.decision_done_card", **view.params,
-                                           by=context.me.name, at=_at(context, view.done_at)))
+                                           by=context.me.name, at=at))
 
 
 # --- recurring meetings ----------------------------------------------------------------------

@@ -40,6 +40,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.clock import short_time
 from bot.i18n import ref, words
 from bot.services.errors import Conflict, DomainError, InvalidInput
 from bot.services.notifier import render_buttons
@@ -248,7 +249,7 @@ async def _time_chosen(update: Update, context: BotContext, text: str | None) ->
         await _refused(update, context, exc)
         return ConversationHandler.END
     flow["at"] = when.isoformat() if when else None
-    shown = service.at(when or context.services.clock.now())
+    shown = short_time(when or context.services.clock.now(), context.services.config.tz)
     await reply(update, context, context.t("seal_keeping.ask_photo", at=shown), inline_keyboard(
         [[_button(context, "btn.sealk_skip", "sealk:skip")]]))
     return K_PHOTO
@@ -325,7 +326,7 @@ async def _finish(update: Update, context: BotContext, photo: str | None) -> obj
         else "seal_keeping.done_stamped"
     assert outcome.at is not None  # a stamping or a return record says when
     done = context.t(key, **view.params, stamped=copies, serial=outcome.serial,
-                     at=service.at(outcome.at))
+                     at=short_time(outcome.at, context.services.config.tz))
     if photo:
         done = f"{done}\n{context.t('seal_keeping.photo_kept')}"
     await reply(update, context, str(done))
@@ -369,7 +370,7 @@ async def handover(update: Update, context: BotContext) -> None:
 
 def _handed_text(context: BotContext, outcome: KeepOutcome) -> str:
     view = outcome.request
-    back = context.services.seal_keeping.at(view.return_due)
+    back = short_time(view.return_due, context.services.config.tz)
     return str(context.t("seal_keeping.done_handed", **view.params, back=back,
                          serial=outcome.serial))
 
@@ -447,11 +448,11 @@ async def void(update: Update, context: BotContext, args: str) -> None:
 # --- the queue --------------------------------------------------------------------------------
 
 def _queue_line(context: BotContext, item: QueueItem) -> str:
-    service = context.services.seal_keeping
+    tz = context.services.config.tz
     view = item.request
-    params = view.params | {"back": service.at(view.return_due),
-                            "approved": service.at(item.approved_at),
-                            "handed": service.at(item.handed_at),
+    params = view.params | {"back": short_time(view.return_due, tz),
+                            "approved": short_time(item.approved_at, tz),
+                            "handed": short_time(item.handed_at, tz),
                             "late": context.t("seal_keeping.queue_late") if item.overdue
                             else ""}
     text = str(context.t(f"seal_keeping.queue_item.{item.action}", **params))
@@ -480,7 +481,7 @@ async def queue(update: Update, context: BotContext) -> None:
 # --- the ledger -------------------------------------------------------------------------------
 
 def _ledger_text(context: BotContext, ledger: Ledger) -> str:
-    service = context.services.seal_keeping
+    service, tz = context.services.seal_keeping, context.services.config.tz
     title = service.ledger_title(ledger, context.lang)
     lines = [str(context.t("seal_keeping.ledger_head", title=title, count=len(ledger.rows)))]
     for row in ledger.rows:
@@ -492,7 +493,7 @@ def _ledger_text(context: BotContext, ledger: Ledger) -> str:
             approvers=row.approvers or "—", keeper=row.keeper))
         if row.takeout:
             returned = ref("seal_keeping.ledger_not_returned") if row.out \
-                else ref("seal_keeping.ledger_returned", at=service.at(row.returned_at))
+                else ref("seal_keeping.ledger_returned", at=short_time(row.returned_at, tz))
             line += str(context.t("seal_keeping.ledger_takeout",
                                   place=row.takeout_place or "—", returned=returned))
         lines.append(line)

@@ -16,6 +16,7 @@ import re
 from telegram import Update
 from telegram.ext import Application
 
+from bot.clock import short_time
 from bot.services.access import Role
 from bot.services.seals import SealView
 from bot.text import Markup
@@ -39,10 +40,8 @@ REASSIGN = ("reassign", "改派")
 
 def seal_item(context: BotContext, view: SealView) -> Markup:
     if view.out:
-        back = view.return_due.astimezone(context.services.config.tz) \
-            if view.return_due else None
         state = context.t("seal_registry.out", who=view.out_with or "—",
-                          back=f"{back:%m-%d %H:%M}" if back else "—")
+                          back=short_time(view.return_due, context.services.config.tz))
     elif not view.active:
         state = context.t("seal_registry.off")
     else:

@@ -38,6 +38,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.clock import short_time
 from bot.i18n import CATALOGS, t, words
 from bot.services.errors import Conflict, DomainError, InvalidInput, NotFound
 from bot.services.notifier import Buttons, render_buttons
@@ -412,7 +413,7 @@ async def _history_lines(context: BotContext, task_id: int) -> list[str]:
         key = f"task_assign.event.{kind}"
         label = context.t(key) if key in catalog else kind
         lines.append(str(context.t("task_assign.history_line",
-                                   at=f"{at.astimezone(tz):%m-%d %H:%M}", who=who,
+                                   at=short_time(at, tz), who=who,
                                    what=label, text=text or "")))
     return lines
 
@@ -493,7 +494,7 @@ async def _edit(context: BotContext, chat_id: int, message_id: int, text: str) -
 
 def _closed_line(lang: str, outcome: Outcome, tz: Any) -> str:
     return str(t(lang, f"task_assign.closed.{outcome.action}", by=outcome.by,
-                 at=f"{outcome.at.astimezone(tz):%m-%d %H:%M}", owner=outcome.task.owner.name))
+                 at=short_time(outcome.at, tz), owner=outcome.task.owner.name))
 
 
 async def _close_cards(context: BotContext, outcome: Outcome) -> None:

@@ -37,6 +37,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.clock import short_time
 from bot.i18n import t, words
 from bot.services.access import Actor
 from bot.services.container import Services
@@ -601,12 +602,12 @@ def _ext_line(services: Services, lang: str, outcome: ExtensionOutcome) -> Marku
     ext = outcome.extension
     comment = t(lang, "task_progress.with_comment", comment=ext.comment) if ext.comment else ""
     return t(lang, f"task_progress.ext_line.{ext.status}", by=ext.decided_by or "—",
-             at=services.task_progress.at(ext.decided_at), comment=comment)
+             at=short_time(ext.decided_at, services.config.tz), comment=comment)
 
 
 def _completion_line(services: Services, lang: str, outcome: CompletionOutcome) -> Markup:
     return t(lang, f"task_progress.sub_line.{outcome.state}", by=outcome.by,
-             at=services.task_progress.at(outcome.at), reason=outcome.reason)
+             at=short_time(outcome.at, services.config.tz), reason=outcome.reason)
 
 
 async def _close_cards(context: BotContext, cards: list[Card],
@@ -824,7 +825,7 @@ async def task_detail_lines(services: Services, task_id: int, lang: str) -> list
     lines: list[Markup] = []
     for entry in history.entries:
         mark = t(lang, "task_progress.file_mark") if entry.file is not None else ""
-        at = service.at(entry.at)
+        at = short_time(entry.at, services.config.tz)
         if entry.kind == "extension" and entry.extension is not None:
             lines.append(t(lang, "task_progress.h.extension", at=at,
                            new_deadline=service.when_ref(entry.extension.new_deadline),
@@ -841,7 +842,7 @@ async def task_detail_lines(services: Services, task_id: int, lang: str) -> list
         lines.append(t(lang, "task_progress.h.pending_ext",
                        new_deadline=service.when_ref(pending.new_deadline),
                        reason=pending.reason, who=pending.requester,
-                       at=service.at(pending.created_at)))
+                       at=short_time(pending.created_at, services.config.tz)))
     if history.open_return is not None:
         lines.append(t(lang, "task_progress.h.open_return", reason=history.open_return))
     return [str(line) for line in head + lines]

@@ -38,7 +38,7 @@ from typing import Any, Literal
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
+from bot.clock import Clock, short_time
 from bot.config import Config
 from bot.i18n import ref
 from bot.services import audit
@@ -475,8 +475,7 @@ class ApprovalService:
             ApprovalDecision.step_id.in_(step_ids)).order_by(ApprovalDecision.id.desc()))
 
     def _when(self, decision: ApprovalDecision) -> dict[str, Any]:
-        local = decision.decided_at.astimezone(self.config.tz)
-        return {"at": f"{local:%m-%d %H:%M}",
+        return {"at": short_time(decision.decided_at, self.config.tz),
                 "verdict": ref("approvals.verdict.approve" if decision.approve
                                else "approvals.verdict.reject")}
 

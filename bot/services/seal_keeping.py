@@ -172,9 +172,6 @@ class SealKeepingService:
         return [Sweep("seal-return-chase", self.config.seals.chase_at, self.chase_returns),
                 Sweep("seal-unstamped", self.config.tasks.workday_end, self.remind_unstamped)]
 
-    def at(self, when: datetime | None) -> str:
-        return short_time(when, self.config.tz)
-
     # --- who may record -------------------------------------------------------------------
 
     @staticmethod
@@ -198,16 +195,17 @@ class SealKeepingService:
         if not await self._keeps(s, actor.id, request.seal_id):
             raise PermissionDenied("seal_keeping.not_keeper", seal=request.seal.name)
         state = await self.approvals.for_subject(s, KIND, request.id)
-        status = request.status
+        status, tz = request.status, self.config.tz
         if status == STAMPED:
             keeper = await s.get(Staff, request.keeper_id) if request.keeper_id else None
             raise Conflict("seal_keeping.already_stamped", id=request.id,
                            name=keeper.name if keeper else "—",
-                           at=self.at(request.returned_at or request.stamped_at))
+                           at=short_time(request.returned_at or request.stamped_at, tz))
         if status == OUT and action != RETURN:
             keeper = await s.get(Staff, request.keeper_id) if request.keeper_id else None
             raise Conflict("seal_keeping.already_out", id=request.id,
-                           name=keeper.name if keeper else "—", at=self.at(request.handed_at))
+                           name=keeper.name if keeper else "—",
+                           at=short_time(request.handed_at, tz))
         if status == VOIDED:
             raise Conflict("seal_keeping.voided", **await self._voided(s, request))
         if status == APPROVED and action == RETURN:
@@ -227,7 +225,7 @@ class SealKeepingService:
                 and request.return_due <= self.clock.now():
             # Approved for a time that is over: a new request says when it comes back now.
             raise InvalidInput("seal_keeping.return_passed", id=request.id,
-                               back=self.at(request.return_due))
+                               back=short_time(request.return_due, tz))
         return request, state
 
     async def _voided(self, s: AsyncSession, request: SealRequest) -> dict[str, Any]:
@@ -237,7 +235,7 @@ class SealKeepingService:
         who = await s.get(Staff, entry.actor_id) if entry and entry.actor_id else None
         reason = (entry.after or {}).get("reason", "") if entry else ""
         return {"id": request.id, "name": who.name if who else "—",
-                "at": self.at(request.closed_at), "reason": reason or "—"}
+                "at": short_time(request.closed_at, self.config.tz), "reason": reason or "—"}
 
     async def _seal_out_elsewhere(self, s: AsyncSession, request: SealRequest,
                                   key: str, *, lock: bool = False) -> Seal:
@@ -250,7 +248,7 @@ class SealKeepingService:
         if seal.out_request_id is not None and seal.out_request_id != request.id:
             out = await s.get(SealRequest, seal.out_request_id)
             raise Conflict(key, seal=seal.name, borrower=out.applicant.name if out else "—",
-                           back=self.at(out.return_due if out else None))
+                           back=short_time(out.return_due if out else None, self.config.tz))
         return seal
 
     async def check(self, actor: Actor, request_id: int, action: str) -> RequestView:
@@ -283,20 +281,21 @@ class SealKeepingService:
             if request.status == VOIDED:
                 line = ref("seal_keeping.line.voided", **await self._voided(s, request))
                 return KeepOutcome(view, line, cards, [], "")
+            tz = self.config.tz
             if request.status == OUT:
-                line = ref("seal_keeping.line.handed", name=name, at=self.at(request.handed_at),
-                           borrower=view.applicant, back=self.at(request.return_due),
-                           serial=serial)
+                line = ref("seal_keeping.line.handed", name=name,
+                           at=short_time(request.handed_at, tz), borrower=view.applicant,
+                           back=short_time(request.return_due, tz), serial=serial)
                 return KeepOutcome(view, line, cards, self.return_buttons(view), serial)
             if request.status != STAMPED:
                 return None
             if request.takeout:
                 line = ref("seal_keeping.line.returned", name=name,
-                           at=self.at(request.returned_at),
+                           at=short_time(request.returned_at, tz),
                            stamped=request.stamped_copies or 0, serial=serial)
             else:
                 line = ref("seal_keeping.line.stamped", name=name,
-                           at=self.at(request.stamped_at),
+                           at=short_time(request.stamped_at, tz),
                            stamped=request.stamped_copies or 0, serial=serial)
             return KeepOutcome(view, line, cards, [], serial)
 
@@ -357,11 +356,12 @@ class SealKeepingService:
 
     def _check_time(self, when: datetime, now: datetime, earliest: datetime | None,
                     key: str) -> datetime:
+        tz = self.config.tz
         if when > now:
-            raise InvalidInput("seal_keeping.time_future", at=self.at(when))
+            raise InvalidInput("seal_keeping.time_future", at=short_time(when, tz))
         # Typed times have whole minutes; the approval has seconds.
         if earliest is not None and when < earliest.replace(second=0, microsecond=0):
-            raise InvalidInput(key, at=self.at(when), earliest=self.at(earliest))
+            raise InvalidInput(key, at=short_time(when, tz), earliest=short_time(earliest, tz))
         return when
 
     @staticmethod
@@ -397,10 +397,11 @@ class SealKeepingService:
                                 "at": used_at.isoformat(), "photo": bool(photo),
                                 "ledger": f"{entry.year}-{entry.serial}"})
             view = await self.seals.view(s, request)
+            at_local = short_time(used_at, self.config.tz)
             await self.seals.tell(s, view, "seal_keeping.note_stamped", [view.applicant_id], now,
-                                  keeper=actor.name, at=self.at(used_at), stamped=copies,
+                                  keeper=actor.name, at=at_local, stamped=copies,
                                   serial=f"{entry.year}-{entry.serial}")
-            line = ref("seal_keeping.line.stamped", name=actor.name, at=self.at(used_at),
+            line = ref("seal_keeping.line.stamped", name=actor.name, at=at_local,
                        stamped=copies, serial=f"{entry.year}-{entry.serial}")
             return KeepOutcome(view, line, tuple(await self._cards(s, request.id)), [],
                                f"{entry.year}-{entry.serial}", used_at)
@@ -438,13 +439,13 @@ class SealKeepingService:
                                 "return_due": request.return_due.isoformat()
                                 if request.return_due else None, "ledger": serial})
             view = await self.seals.view(s, request)
+            at_local = short_time(now, self.config.tz)
+            back = short_time(request.return_due, self.config.tz)
             await self.seals.tell(s, view, "seal_keeping.note_handed", [view.applicant_id], now,
-                                  keeper=actor.name, at=self.at(now),
-                                  back=self.at(request.return_due))
+                                  keeper=actor.name, at=at_local, back=back)
             await self._schedule_return(s, request, view, actor.id, now)
-            line = ref("seal_keeping.line.handed", name=actor.name, at=self.at(now),
-                       borrower=view.applicant, back=self.at(request.return_due),
-                       serial=serial)
+            line = ref("seal_keeping.line.handed", name=actor.name, at=at_local,
+                       borrower=view.applicant, back=back, serial=serial)
             return KeepOutcome(view, line, tuple(await self._cards(s, request.id)),
                                self.return_buttons(view), serial)
 
@@ -487,9 +488,10 @@ class SealKeepingService:
                                 "returned_at": returned_at.isoformat(), "photo": bool(photo),
                                 "ledger": f"{entry.year}-{entry.serial}"})
             view = await self.seals.view(s, request)
+            at_local = short_time(returned_at, self.config.tz)
             await self.seals.tell(s, view, "seal_keeping.note_returned", [view.applicant_id], now,
-                                  keeper=actor.name, at=self.at(returned_at), stamped=copies)
-            line = ref("seal_keeping.line.returned", name=actor.name, at=self.at(returned_at),
+                                  keeper=actor.name, at=at_local, stamped=copies)
+            line = ref("seal_keeping.line.returned", name=actor.name, at=at_local,
                        stamped=copies, serial=f"{entry.year}-{entry.serial}")
             return KeepOutcome(view, line, tuple(await self._cards(s, request.id)), [],
                                f"{entry.year}-{entry.serial}", returned_at)
@@ -550,10 +552,11 @@ class SealKeepingService:
             view = await self.seals.view(s, request)
             keepers = await self.seals.keeper_ids(s, request.seal_id)
             told = [i for i in dict.fromkeys([request.applicant_id, *keepers]) if i != actor.id]
+            at_local = short_time(now, self.config.tz)
             await self.seals.tell(s, view, "seal_keeping.note_voided", told, now,
-                                  name=actor.name, at=self.at(now), reason=reason)
+                                  name=actor.name, at=at_local, reason=reason)
             line = ref("seal_keeping.line.voided", id=request.id, name=actor.name,
-                       at=self.at(now), reason=reason)
+                       at=at_local, reason=reason)
             return KeepOutcome(view, line, tuple(await self._cards(s, request.id)), [], "")
 
     async def _claim(self, s: AsyncSession, request: SealRequest, expected: str,
@@ -582,7 +585,8 @@ class SealKeepingService:
                             {"key": LEDGER_LOCK * 10_000 + year})
         last = await s.scalar(select(func.max(SealLedgerEntry.serial)).where(
             SealLedgerEntry.year == year))
-        approvers = "；".join(f"{d.name} {self.at(d.at)}" for d in state.decisions if d.approve)
+        approvers = "；".join(f"{d.name} {short_time(d.at, self.config.tz)}"
+                             for d in state.decisions if d.approve)
         entry = SealLedgerEntry(
             year=year, serial=(last or 0) + 1, request_id=request.id, seal_id=request.seal_id,
             department_id=request.department_id, used_at=used_at, seal_name=request.seal.name,
@@ -617,7 +621,8 @@ class SealKeepingService:
         if due is None:
             return
         keeper = await s.get(Staff, keeper_id)
-        params = view.params | {"back": self.at(due), "keeper": keeper.name if keeper else "—"}
+        params = view.params | {"back": short_time(due, self.config.tz),
+                                "keeper": keeper.name if keeper else "—"}
         await outbox.schedule(
             s, key=f"seal:{request.id}:return:remind", recipient_id=request.applicant_id,
             template="seal_keeping.return_remind", now=now, params=params,
@@ -649,7 +654,7 @@ class SealKeepingService:
                 days = self.calendar.working_days_between(
                     request.return_due.astimezone(self.config.tz).date(), today) \
                     if request.return_due else 0
-                params = view.params | {"back": self.at(request.return_due),
+                params = view.params | {"back": short_time(request.return_due, self.config.tz),
                                         "keeper": keeper.name if keeper else "—",
                                         "days": max(1, days)}
                 recipients = [(request.applicant_id, "seal_keeping.chase")]
@@ -673,8 +678,8 @@ class SealKeepingService:
                 SealRequest.status == APPROVED).order_by(SealRequest.id)))
             for request in rows:
                 view = await self.seals.view(s, request)
-                params = view.params | {"approved": self.at(request.approved_at),
-                                        "back": self.at(request.return_due)}
+                params = view.params | {"approved": short_time(request.approved_at, self.config.tz),
+                                        "back": short_time(request.return_due, self.config.tz)}
                 template = "seal_keeping.unstamped_takeout" if request.takeout \
                     else "seal_keeping.unstamped"
                 for keeper_id in await self.seals.keeper_ids(s, request.seal_id):

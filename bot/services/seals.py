@@ -499,7 +499,7 @@ class SealService:
             "doc_type": ref(f"seal.doc.{doc_type}") if doc_type else "—",
             "copies": copies, "purpose": purpose or "—", "recipient": recipient or "—",
             "urgency": ref("seal.urgency.urgent" if urgent else "seal.urgency.normal"),
-            "use": ref("seal.use.takeout", place=place, back=self._at(return_due))
+            "use": ref("seal.use.takeout", place=place, back=short_time(return_due, self.config.tz))
             if takeout and return_due else ref("seal.use.office"),
             "file": file_name or ref("seal.no_file"),
         }
@@ -633,7 +633,8 @@ class SealService:
             elif decided.final and approve:
                 if view.takeout:
                     await self.tell(s, view, "seal.note_approved_takeout", [view.applicant_id],
-                                    now, name=d.name, back=self._at(view.return_due))
+                                    now, name=d.name,
+                                    back=short_time(view.return_due, self.config.tz))
                 else:
                     await self.tell(s, view, "seal.note_approved", [view.applicant_id], now,
                                     name=d.name)
@@ -665,7 +666,7 @@ class SealService:
                          before={"status": PENDING}, after={"status": WITHDRAWN})
             view = await self._view(s, request, state)
             line = ref("seal.line.withdrawn", name=actor.name,
-                       at=self._at(now))
+                       at=short_time(now, self.config.tz))
             return Outcome(view, line, tuple(cards), True)
 
     async def card_state(self, actor: Actor, request_id: int) -> Outcome | None:
@@ -701,7 +702,7 @@ class SealService:
                 if not started:
                     return None
                 line = ref("seal.line.withdrawn", name=view.applicant,
-                           at=self._at(request.closed_at))
+                           at=short_time(request.closed_at, self.config.tz))
                 cards = await self._step_cards(s, request.id, started[-1].position)
                 return Outcome(view, line, tuple(cards), True)
             return None
@@ -716,7 +717,7 @@ class SealService:
 
     def _decision_line(self, name: str, at: datetime, approve: bool,
                        comment: str) -> dict[str, object]:
-        local = self._at(at)
+        local = short_time(at, self.config.tz)
         if approve:
             return ref("seal.line.approved", name=name, at=local)
         return ref("seal.line.rejected", name=name, at=local, reason=comment)
@@ -740,7 +741,7 @@ class SealService:
                 continue
             found.append(ref("seal_approval.digest_line", id=request.id, title=request.title,
                              applicant=pending.applicant, seal=request.seal.name,
-                             since=self._at(pending.since)))
+                             since=short_time(pending.since, self.config.tz)))
         return found
 
     # --- approvers who have left -------------------------------------------------------------
@@ -824,7 +825,7 @@ class SealService:
             await self._send_card(s, view, current, new.id, now)
             await self.tell(s, view, "seal.note_reassigned", [view.applicant_id], now,
                             old=old.name, new=new.name)
-            line = ref("seal.line.reassigned", name=actor.name, at=self._at(now),
+            line = ref("seal.line.reassigned", name=actor.name, at=short_time(now, self.config.tz),
                        new=new.name)
             return Reassigned(Outcome(view, line, tuple(cards), False), old.name, new.name)
 
@@ -979,14 +980,11 @@ class SealService:
                 template=template, due_at=now, now=now, params=view.params | extra,
                 urgent=view.urgent)
 
-    def _at(self, when: datetime | None) -> str:
-        return short_time(when, self.config.tz)
-
     def history_ref(self, view: RequestView) -> dict[str, object]:
         """The decisions so far, one line each ("陈志强 11-27 10:05 批准")."""
         items: list[object] = []
         for d in view.approval.decisions:
-            at = self._at(d.at)
+            at = short_time(d.at, self.config.tz)
             items.append(ref("seal.history_line", name=d.name, at=at,
                              verdict=ref("approvals.verdict.approve" if d.approve
                                          else "approvals.verdict.reject"),

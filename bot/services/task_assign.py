@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
+from bot.clock import Clock, short_time
 from bot.config import Config
 from bot.i18n import ref
 from bot.services import audit, outbox
@@ -455,9 +455,9 @@ class TaskAssignService:
         """For the history: the deadline old -> new (local time), and the new details."""
         parts = []
         if before["deadline"] != after["deadline"]:
-            old, new = (datetime.fromisoformat(d["deadline"]).astimezone(self.config.tz)
+            old, new = (short_time(datetime.fromisoformat(d["deadline"]), self.config.tz)
                         for d in (before, after))
-            parts.append(f"{old:%m-%d %H:%M} → {new:%m-%d %H:%M}")
+            parts.append(f"{old} → {new}")
         if before["details"] != after["details"]:
             parts.append(after["details"] or "—")
         return " | ".join(parts)

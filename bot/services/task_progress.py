@@ -232,9 +232,6 @@ class ProgressService:
             return ref("task_progress.with_year", year=local.year, when=when)
         return when
 
-    def at(self, moment: datetime | None) -> str:
-        return short_time(moment, self.config.tz)
-
     def params(self, task: Task) -> dict[str, Any]:
         return self.tasks.params(task) | {"deadline": self.when_ref(task.deadline)}
 
@@ -490,10 +487,11 @@ class ProgressService:
         async with self.db.transaction() as s:
             task = await self._task(s, task_id, lock=True)
             await self._check_extend(s, actor, task, now)
+            asked = short_time(new_deadline, self.config.tz)
             if new_deadline <= now:
-                raise InvalidInput("time.past", text=self.at(new_deadline))
+                raise InvalidInput("time.past", text=asked)
             if new_deadline <= task.deadline:
-                raise InvalidInput("task_progress.ext_not_later", text=self.at(new_deadline),
+                raise InvalidInput("task_progress.ext_not_later", text=asked,
                                    deadline=self.when_ref(task.deadline))
             ext = TaskExtension(task_id=task.id, requester_id=actor.id,
                                 old_deadline=task.deadline, new_deadline=new_deadline,
@@ -527,7 +525,7 @@ class ProgressService:
             view = await self._ext_view(s, ext, task)
             raise Conflict("task_progress.ext_already",
                            state=ref(f"task_progress.ext_state.{ext.status}"),
-                           by=view.decided_by or "—", at=self.at(ext.decided_at))
+                           by=view.decided_by or "—", at=short_time(ext.decided_at, self.config.tz))
         if task.status not in OPEN:
             raise Conflict(f"task.already_{task.status}")
 
