@@ -21,7 +21,8 @@ demo: $(STAMP)
 # With OFFICEBOT_TEST_POSTGRES set (.ci/run sets it after starting PostgreSQL), the suite runs
 # a second time on PostgreSQL; the tests that never touch its database are left out there.
 SQLITE_ONLY := --ignore=tests/test_web_demo_browser.py --ignore=tests/test_web_demo_cli.py \
-	--ignore=tests/test_demo.py --ignore=tests/test_run_command.py --ignore=tests/test_backup.py
+	--ignore=tests/test_demo.py --ignore=tests/test_run_command.py --ignore=tests/test_backup.py \
+	--ignore=tests/test_bench_smoke.py
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
