@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.sandbox import Sandbox
+from handlers import errors
 from tests.conftest import STAFF, texts
 
 APOLOGY = "系统处理出错"
@@ -40,3 +41,24 @@ async def test_a_failed_access_check_gets_one_apology_and_runs_no_feature(
 
     # The bot goes on: the next command is answered as usual.
     assert WHOAMI in texts(await sandbox.send(STAFF, "/whoami"))
+
+
+async def test_an_apology_that_fails_still_stops_the_update(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The apology itself fails (the network went with the database, say): the update
+    still ends there; no feature runs behind the failed gate to fail and apologise again."""
+    attempts: list[str] = []
+
+    async def failing(update: object, context: object, incident: str) -> None:
+        attempts.append(incident)
+        raise RuntimeError("network down")
+
+    monkeypatch.setattr(errors, "_apologise", failing)
+    await rename(sandbox, "staff_roles", "staff_roles_away")
+    try:
+        replies = await sandbox.send(STAFF, "/whoami")
+    finally:
+        await rename(sandbox, "staff_roles_away", "staff_roles")
+    assert len(attempts) == 1, attempts
+    assert WHOAMI not in texts(replies)
