@@ -151,6 +151,21 @@ async def test_outside_the_window_and_not_on_duty(office: Services) -> None:
     assert (await stored(office, shift.id)).signed_in_at is None
 
 
+async def test_not_on_duty_names_the_shift_begun_the_day_before(office: Services) -> None:
+    """Early on Sunday the one on duty is on Saturday's night shift, or a 24-hour shift
+    begun on Saturday: both run on Sunday too (the MAX_SHIFT bound must not cut them)."""
+    await add_shift(office, SATURDAY, "night", "杨静", "李明华")
+    sunday = SATURDAY + timedelta(days=1)
+    await add_shift(office, sunday, "full", "吴涛")
+    zhang = await actor(office, 1006)
+    clock(office).set(at(sunday, 7, 0))
+    error = await refused(office.signin.sign_in(zhang), "signin.not_on_duty")
+    assert error.params["person"] == "杨静" and error.params["leader"] == "李明华"
+    clock(office).set(at(sunday + timedelta(days=1), 8, 0))
+    error = await refused(office.signin.sign_in(zhang), "signin.not_on_duty")
+    assert error.params["person"] == "吴涛"
+
+
 async def test_someone_elses_shift_is_refused(office: Services) -> None:
     shift = await add_shift(office, SATURDAY, "day", "张伟")
     clock(office).set(at(SATURDAY, 8, 40))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -42,6 +42,14 @@ ROSTER_ROLES = (Role.CLERK,)  # with admins, who may do everything
 # shifts running at some moment bound starts_at from below with it: without that lower
 # bound SQLite walks ix_shifts_starts_at back over every shift ever rostered.
 MAX_SHIFT = timedelta(hours=26)
+
+
+def running_between(start: datetime, end: datetime) -> ColumnElement[bool]:
+    """Shifts running at some time in [start, end). No shift lasts longer than MAX_SHIFT
+    (window() refuses one), so the lower bound on starts_at drops nothing and lets the
+    index on starts_at narrow the scan to a day or so."""
+    return and_(Shift.starts_at < end, Shift.starts_at > start - MAX_SHIFT,
+                Shift.ends_at > start)
 
 
 @dataclass(frozen=True)
@@ -145,16 +153,21 @@ class DutyService:
                                     Shift.day <= end).order_by(Shift.starts_at))
             return [view(r) for r in rows]
 
+    def local_day(self, day: date) -> tuple[datetime, datetime]:
+        """The local day's start and the next day's start, in the office's zone."""
+        start = datetime.combine(day, time(0, 0), tzinfo=self.config.tz)
+        return start, start + timedelta(days=1)
+
     async def shifts_on(self, day: date) -> list[ShiftView]:
         """Every active shift running at some time on that local day."""
-        start = datetime.combine(day, time(0, 0), tzinfo=self.config.tz)
-        end = start + timedelta(days=1)
         async with self.db.transaction() as s:
-            rows = await s.scalars(
-                select(Shift).where(Shift.status == ACTIVE, Shift.starts_at < end,
-                                    Shift.starts_at > start - MAX_SHIFT,
-                                    Shift.ends_at > start).order_by(Shift.starts_at))
-            return [view(r) for r in rows]
+            return [view(r) for r in await self.running_on(s, day)]
+
+    async def running_on(self, s: AsyncSession, day: date) -> list[Shift]:
+        """The active shifts running at some time on that local day, in order of start."""
+        return list(await s.scalars(
+            select(Shift).where(Shift.status == ACTIVE, running_between(*self.local_day(day)))
+            .order_by(Shift.starts_at)))
 
     async def shifts_of(self, person_id: int, start: date, end: date) -> list[ShiftView]:
         async with self.db.transaction() as s:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -23,7 +23,7 @@ from bot.config import Config, Geofence
 from bot.i18n import ref
 from bot.services import audit, outbox
 from bot.services.access import Actor
-from bot.services.duty import ACTIVE, MAX_SHIFT, DutyService, ShiftView, view
+from bot.services.duty import ACTIVE, DutyService, ShiftView, running_between, view
 from bot.services.errors import (
     Conflict,
     DomainError,
@@ -198,10 +198,10 @@ class SignInService:
                 return shift
         if open_now:
             raise self._already(open_now[-1])
-        day_start, day_end = self._today(now)
         mine_today = list(await s.scalars(select(Shift).where(
             Shift.status == ACTIVE, Shift.person_id == actor.id,
-            Shift.starts_at < day_end, Shift.ends_at > day_start).order_by(Shift.starts_at)))
+            running_between(*self.duty.local_day(self._today(now))))
+            .order_by(Shift.starts_at)))
         coming = [x for x in mine_today if x.starts_at > now]
         if coming:
             raise self._too_early(coming[0])
@@ -212,10 +212,8 @@ class SignInService:
             raise InvalidInput("signin.too_late", **self.duty.params(last))
         raise await self._not_on_duty(s, now)
 
-    def _today(self, now: datetime) -> tuple[datetime, datetime]:
-        local = now.astimezone(self.config.tz)
-        start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-        return start, start + timedelta(days=1)
+    def _today(self, now: datetime) -> date:
+        return now.astimezone(self.config.tz).date()
 
     def _already(self, shift: Shift) -> Conflict:
         assert shift.signed_in_at is not None
@@ -230,11 +228,7 @@ class SignInService:
     async def _not_on_duty(self, s: AsyncSession, now: datetime) -> InvalidInput:
         """Who is on duty today instead: the shift running now, else the next, else the
         last one of the day."""
-        day_start, day_end = self._today(now)
-        today = list(await s.scalars(select(Shift).where(
-            Shift.status == ACTIVE, Shift.starts_at < day_end,
-            Shift.starts_at > day_start - MAX_SHIFT, Shift.ends_at > day_start)
-            .order_by(Shift.starts_at)))
+        today = await self.duty.running_on(s, self._today(now))
         if not today:
             return InvalidInput("signin.not_on_duty_none")
         running = [x for x in today if x.starts_at <= now < x.ends_at]

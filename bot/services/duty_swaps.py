@@ -30,7 +30,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.services import audit, outbox
 from bot.services.access import Actor, Role
-from bot.services.duty import ACTIVE, DutyService, ShiftView, view
+from bot.services.duty import ACTIVE, DutyService, ShiftView, running_between, view
 from bot.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from storage.db import Database
 from storage.models import Notification, Shift, Staff, StaffRole, SwapRequest
@@ -292,7 +292,7 @@ class SwapService:
             raise InvalidInput("swap.colleague_is_leader", name=colleague.name)
         busy = await s.scalar(select(Shift).where(
             Shift.status == ACTIVE, Shift.person_id == colleague.id, Shift.id != shift.id,
-            Shift.starts_at < shift.ends_at, Shift.ends_at > shift.starts_at))
+            running_between(shift.starts_at, shift.ends_at)))
         if busy is not None:
             raise InvalidInput("swap.colleague_busy", name=colleague.name,
                                **{k: v for k, v in self.duty.params(busy).items()

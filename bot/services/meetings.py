@@ -22,6 +22,8 @@ from bot.config import Config
 from bot.i18n import ref
 from bot.services import audit, outbox
 from bot.services.access import Actor, Role
+from bot.services.duty import ACTIVE as SHIFT_ACTIVE
+from bot.services.duty import running_between
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
 from bot.services.people import resolve_person
 from bot.services.when import user_time
@@ -198,7 +200,7 @@ class MeetingService:
         for staff_id, other in rows.all():
             found.append(Clash(names[staff_id], "meeting", other.title, other.starts_at))
         shifts = await s.scalars(select(Shift).where(
-            Shift.status == "active", Shift.starts_at < ends_at, Shift.ends_at > starts_at,
+            Shift.status == SHIFT_ACTIVE, running_between(starts_at, ends_at),
             (Shift.person_id.in_(ids)) | (Shift.leader_id.in_(ids))))
         for shift in shifts:
             for staff_id in {shift.person_id, shift.leader_id} & set(ids):
