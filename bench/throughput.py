@@ -46,6 +46,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, MessageHandler, filters
 
@@ -131,7 +132,7 @@ async def seed(services: Services) -> list[Person]:
             person.staff_id = staff.id
     actors: dict[int, Actor] = {}
     async with services.db.transaction() as s:
-        for staff in await s.scalars(select(Staff)):
+        for staff in await s.scalars(select(Staff).options(selectinload(Staff.roles))):
             actors[staff.id] = await actor_of(staff, "zh")
     clerk, leader = actors[people[5].staff_id], actors[people[0].staff_id]
     duty = services.duty

@@ -32,10 +32,13 @@ def card_text(card: SentCard, line: dict[str, object]) -> str:
     return f"{body}\n\n{line_text(card.language, line)}"
 
 
+def _among(chat_id: int, message_id: int, cards: Sequence[SentCard]) -> bool:
+    return any((c.chat_id, c.message_id) == (chat_id, message_id) for c in cards)
+
+
 def is_card(pressed: Message | None, cards: Sequence[SentCard]) -> bool:
     """Whether the pressed message is one of the delivered cards."""
-    return pressed is not None and any(
-        (c.chat_id, c.message_id) == (pressed.chat_id, pressed.message_id) for c in cards)
+    return pressed is not None and _among(pressed.chat_id, pressed.message_id, cards)
 
 
 async def take_buttons_off(context: BotContext, chat_id: int | None, message_id: int | None,
@@ -43,8 +46,7 @@ async def take_buttons_off(context: BotContext, chat_id: int | None, message_id:
     """After a decision reached through a question (the reason for 驳回 or 作废), when only
     the pressed message's id was kept: if it is not one of the delivered cards (which
     close_cards closes), it loses its buttons, so it is not pressed again."""
-    if not message_id or chat_id is None or any(
-            (c.chat_id, c.message_id) == (chat_id, message_id) for c in cards):
+    if not message_id or chat_id is None or _among(chat_id, message_id, cards):
         return
     try:
         await context.bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id,
@@ -58,11 +60,7 @@ async def close_cards(context: BotContext, cards: Sequence[SentCard],
     """Edit each card to its closed form, without buttons. A pressed message that is not one
     of them (a reminder, a card the bot sent directly) is closed too: its own text with the
     line in the presser's language, so no button is left to press on it."""
-    seen = False
     for card in cards:
-        if pressed is not None and (card.chat_id, card.message_id) == (
-                pressed.chat_id, pressed.message_id):
-            seen = True
         try:
             await context.bot.edit_message_text(
                 card_text(card, line), chat_id=card.chat_id, message_id=card.message_id,
@@ -70,7 +68,7 @@ async def close_cards(context: BotContext, cards: Sequence[SentCard],
         except TelegramError as exc:
             # Deleted by its reader, or unchanged: the decision stands either way.
             log.info("seal card %s/%s not edited: %s", card.chat_id, card.message_id, exc)
-    if pressed is not None and not seen:
+    if pressed is not None and not is_card(pressed, cards):
         try:
             await edit_text(pressed, f"{pressed.text_html or ''}\n\n"
                                      f"{line_text(context.lang, line)}")

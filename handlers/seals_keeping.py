@@ -324,7 +324,6 @@ async def _finish(update: Update, context: BotContext, photo: str | None) -> obj
     view = outcome.request
     key = "seal_keeping.done_returned" if flow["flow"] == RETURN \
         else "seal_keeping.done_stamped"
-    assert outcome.at is not None  # a stamping or a return record says when
     done = context.t(key, **view.params, stamped=copies, serial=outcome.serial,
                      at=short_time(outcome.at, context.services.config.tz))
     if photo:

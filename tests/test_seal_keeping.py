@@ -232,7 +232,7 @@ async def test_a_double_press_at_once_is_recorded_once(office: Services) -> None
     results = await asyncio.gather(office.seal_keeping.stamp(liu, request.id, 2),
                                    office.seal_keeping.stamp(liu, request.id, 1),
                                    return_exceptions=True)
-    assert sorted(type(r).__name__ for r in results) == ["Conflict", "KeepOutcome"]
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "RecordOutcome"]
     (entry,) = await ledger_rows(office)
     assert await audits(office, "seal.stamp") == 1
     assert entry.copies == (await row(office, request.id)).stamped_copies
@@ -435,7 +435,7 @@ async def test_two_stamps_of_two_requests_at_once_both_get_a_number(office: Serv
         results = await asyncio.gather(office.seal_keeping.stamp(liu, first.id, 1),
                                        office.seal_keeping.stamp(chen, second.id, 1),
                                        return_exceptions=True)
-        assert [type(r).__name__ for r in results] == ["KeepOutcome", "KeepOutcome"], results
+        assert [type(r).__name__ for r in results] == ["RecordOutcome", "RecordOutcome"], results
         made |= {first.id, second.id}
     entries = await ledger_rows(office)
     assert sorted(e.serial for e in entries) == [1, 2, 3, 4, 5, 6]

@@ -399,9 +399,10 @@ class PeopleService:
             staff.active, staff.deactivated_at, action = True, None, "staff.reactivate"
         await s.flush()
         await s.refresh(staff)
-        if await _snapshot(staff) != before:
+        after = await _snapshot(staff)
+        if after != before:
             audit.record(s, at=now, actor_id=actor.id, action=action, entity="staff",
-                         entity_id=staff.id, before=before, after=await _snapshot(staff))
+                         entity_id=staff.id, before=before, after=after)
         return created
 
     async def redeem(self, code: str, telegram_user_id: int, language_code: str | None) -> Actor:

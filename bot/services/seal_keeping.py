@@ -108,7 +108,14 @@ class KeepOutcome:
     cards: tuple[outbox.SentCard, ...]
     buttons: list[list[dict[str, Any]]]
     serial: str  # the ledger number ("2026-3"), when a ledger row was written
-    at: datetime | None = None  # when the record says the seal was used, or came back
+
+
+@dataclass(frozen=True)
+class RecordOutcome(KeepOutcome):
+    """A stamping or a return recorded: with when the record says the seal was used, or
+    came back (typed by the keeper, or the moment of the record)."""
+
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -374,7 +381,7 @@ class SealKeepingService:
     # --- the records ----------------------------------------------------------------------
 
     async def stamp(self, actor: Actor, request_id: int, copies: int,
-                    at: datetime | None = None, photo_id: str | None = None) -> KeepOutcome:
+                    at: datetime | None = None, photo_id: str | None = None) -> RecordOutcome:
         """The document of an approved request is stamped in the office: the request is
         closed as stamped and its ledger row written."""
         now = self.clock.now()
@@ -403,8 +410,8 @@ class SealKeepingService:
                                   serial=f"{entry.year}-{entry.serial}")
             line = ref("seal_keeping.line.stamped", name=actor.name, at=at_local,
                        stamped=copies, serial=f"{entry.year}-{entry.serial}")
-            return KeepOutcome(view, line, tuple(await self._cards(s, request.id)), [],
-                               f"{entry.year}-{entry.serial}", used_at)
+            return RecordOutcome(view, line, tuple(await self._cards(s, request.id)), [],
+                                 f"{entry.year}-{entry.serial}", used_at)
 
     async def handover(self, actor: Actor, request_id: int) -> KeepOutcome:
         """The seal leaves the office with the borrower (外带): it shows as out until the
@@ -451,7 +458,7 @@ class SealKeepingService:
 
     async def record_return(self, actor: Actor, request_id: int, copies: int,
                             at: datetime | None = None,
-                            photo_id: str | None = None) -> KeepOutcome:
+                            photo_id: str | None = None) -> RecordOutcome:
         """The seal is back: the request is closed as stamped, the seal is in again, the
         reminders stop, and the ledger row of the hand-over gets the copies stamped."""
         now = self.clock.now()
@@ -493,8 +500,8 @@ class SealKeepingService:
                                   keeper=actor.name, at=at_local, stamped=copies)
             line = ref("seal_keeping.line.returned", name=actor.name, at=at_local,
                        stamped=copies, serial=f"{entry.year}-{entry.serial}")
-            return KeepOutcome(view, line, tuple(await self._cards(s, request.id)), [],
-                               f"{entry.year}-{entry.serial}", returned_at)
+            return RecordOutcome(view, line, tuple(await self._cards(s, request.id)), [],
+                                 f"{entry.year}-{entry.serial}", returned_at)
 
     # --- voiding (作废) ---------------------------------------------------------------------
 
