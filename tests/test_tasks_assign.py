@@ -107,7 +107,7 @@ async def test_bad_assignments_are_refused_and_nothing_is_made(office: Services)
         "task.no_department_head"
     # TaskService itself refuses a non-leader named as the assigner (a forged or direct call).
     assert await refused(office.tasks.prepare(liu, "方案", "张伟", "明天", assigner="张伟")) \
-        == "duty.not_a_leader"
+        == "task_assign.not_a_leader"
     with pytest.raises(PermissionDenied):
         service.needs_leader(zhang)
     assert service.needs_leader(liu) and not service.needs_leader(wang)

@@ -214,7 +214,7 @@ class TaskService:
         async with self.db.transaction() as s:
             owner_row = await self.resolve_owner(s, owner)
             if assigner.strip():
-                leader = await resolve_leader(s, assigner, "duty.not_a_leader")
+                leader = await resolve_leader(s, assigner, "task_assign.not_a_leader")
             elif actor.has(Role.LEADER):
                 leader = await s.get(Staff, actor.id)  # type: ignore[assignment]
                 assert leader is not None
